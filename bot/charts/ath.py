@@ -1,0 +1,104 @@
+"""All-time-high chart: where the price is relative to its record, and how deep the dips were."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import MaxNLocator
+
+from . import theme as t
+
+_LEFT, _RIGHT = 72, 118
+_BOTTOM = t.FOOTER_PX + 34
+_GAP = 14
+
+
+def ath_chart(
+    close: pd.Series,
+    *,
+    events: Sequence[pd.Timestamp] = (),
+    title: str,
+    subtitle: str = "",
+    footer: str,
+) -> bytes:
+    """Price with its running record and a drawdown panel.
+
+    The drawdown panel answers the question a record alone hides: how far below the high the
+    series spent its time, so "at an ATH" is seen against the size of past falls.
+    """
+    close = t.clean(close)
+    fig = t.new_figure(t.MAIN_SIZE)
+    t.header(fig, title, subtitle)
+    t.footer(fig, footer)
+    top_px = t.HEADER_PX if subtitle else t.HEADER_PX_NO_SUB
+    avail = fig.bbox.height - top_px - _BOTTOM - _GAP
+    dd_h = round(avail * 0.3)
+    ax = t.add_axes(fig, t.rect(fig, _LEFT, _BOTTOM + dd_h + _GAP, _RIGHT, top_px))
+    ax_dd = t.add_axes(fig, t.rect(fig, _LEFT, _BOTTOM, _RIGHT, fig.bbox.height - _BOTTOM - dd_h),
+                       sharex=ax)
+    if close.empty:
+        t.empty_note(ax)
+        ax_dd.set_yticks([])
+        ax.tick_params(labelbottom=False)
+        return t.to_png(fig)
+
+    ath = close.cummax()
+    dd = close / ath - 1.0
+    n = 2 * t.plot_px(ax)
+    c_d, a_d, d_d = t.decimate(close, n), t.decimate(ath, n), t.decimate(dd, n)
+
+    ax.plot(t.xdates(c_d.index), c_d.to_numpy(), color=t.SKY, lw=1.4, label="Close")
+    ax.plot(t.xdates(a_d.index), a_d.to_numpy(), color=t.ORANGE, lw=1.3, alpha=0.9,
+            label="Running ATH (highest close so far)")
+    _mark_events(ax, close, events)
+    t.price_axis(ax, close.to_numpy())
+    ax.tick_params(labelbottom=False)
+
+    last, last_ath = float(close.iloc[-1]), float(ath.iloc[-1])
+    t.price_tag(ax, last, t.fmt_price(last), t.SKY)
+    if _apart_px(ax, last, last_ath) > 22:
+        t.price_tag(ax, last_ath, "ATH " + t.fmt_num(last_ath), t.ORANGE)
+    t.legend(ax)
+
+    x = t.xdates(d_d.index)
+    ax_dd.fill_between(x, d_d.to_numpy(), 0.0, color=t.VERMILLION, alpha=0.35, lw=0)
+    ax_dd.plot(x, d_d.to_numpy(), color=t.VERMILLION, lw=1.0)
+    ax_dd.axhline(0.0, color=t.ZERO, lw=0.8)
+    lo = float(dd.min())
+    ax_dd.set_ylim(min(lo * 1.08, -0.01), 0.0 - lo * 0.04 if lo < 0 else 0.001)
+    ax_dd.yaxis.set_major_locator(MaxNLocator(nbins=3))
+    t.pct_axis(ax_dd)
+    ax_dd.set_ylabel("Below ATH", color=t.MUTED, fontsize=t.FS_SMALL)
+    t.price_tag(ax_dd, float(dd.iloc[-1]), t.fmt_pct(float(dd.iloc[-1]), sign=False),
+                t.VERMILLION)
+    t.date_axis(ax_dd, maxticks=10)
+    if len(close) == 1:
+        x0 = float(t.xdates(close.index)[0])
+        ax_dd.set_xlim(x0 - 15, x0 + 15)
+    return t.to_png(fig)
+
+
+def _mark_events(ax, close: pd.Series, events: Sequence[pd.Timestamp]) -> None:
+    """Dots on the close at each fresh ATH; an event date between sessions snaps to the last
+    close on or before it, matching how the analytics define entry."""
+    if len(events) == 0:
+        return
+    ev = pd.DatetimeIndex(pd.to_datetime(list(events)))
+    if close.index.tz is not None and ev.tz is None:
+        ev = ev.tz_localize(close.index.tz)
+    pos = close.index.searchsorted(ev, side="right") - 1
+    pos = np.unique(pos[pos >= 0])
+    if pos.size == 0:
+        return
+    pts = close.iloc[pos]
+    ax.scatter(t.xdates(pts.index), pts.to_numpy(), s=34, color=t.YELLOW, edgecolor=t.BG,
+               linewidth=0.8, zorder=5, label=f"Fresh ATH after a gap ({pos.size})")
+
+
+def _apart_px(ax, y1: float, y2: float) -> float:
+    """Vertical pixel distance between two prices, to keep right-edge tags from overlapping."""
+    ax.get_ylim()  # forces autoscale so the transform is final
+    a = ax.transData.transform([(0, y1), (0, y2)])
+    return abs(float(a[0, 1] - a[1, 1]))

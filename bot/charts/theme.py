@@ -1,0 +1,247 @@
+"""Shared look and plumbing for every riskon chart.
+
+Charts are rendered from worker threads, so nothing here touches pyplot or mutates
+``matplotlib.rcParams``: each figure gets its own canvas and every artist is styled explicitly.
+Text that may carry user or symbol strings is created with ``parse_math=False`` so a ``$`` in a
+title can never switch on mathtext.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from io import BytesIO
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
+
+DPI = 100
+MAIN_SIZE = (1200, 675)
+SMALL_SIZE = (800, 400)
+
+# Discord dark UI: embeds sit on #2b2d31, the app background is #1e1f22.
+BG = "#1e1f22"
+PANEL = "#2b2d31"
+TEXT = "#dbdee1"
+MUTED = "#949ba4"
+GRID = "#3f4248"
+ZERO = "#6d7178"
+
+# Okabe-Ito without black (invisible on a dark background).
+ORANGE = "#E69F00"
+SKY = "#56B4E9"
+GREEN = "#009E73"
+YELLOW = "#F0E442"
+BLUE = "#0072B2"
+VERMILLION = "#D55E00"
+PURPLE = "#CC79A7"
+PALETTE = (SKY, ORANGE, GREEN, YELLOW, PURPLE, VERMILLION, BLUE)
+UP, DOWN = SKY, VERMILLION
+
+# Sizes in points; at 100 dpi 1 pt = 1.39 px, so 11 pt is ~15 px before Discord scales down.
+FS_TITLE = 20
+FS_SUB = 14
+FS_TICK = 13
+FS_LABEL = 13
+FS_SMALL = 11
+FS_FOOTER = 11
+
+# Pixel band reserved at the top (title, subtitle) and bottom (footer) of each figure.
+HEADER_PX = 78
+HEADER_PX_NO_SUB = 52
+FOOTER_PX = 30
+
+
+def new_figure(size: tuple[int, int] = MAIN_SIZE) -> Figure:
+    """A detached figure with its own Agg canvas, so no global figure manager is involved."""
+    fig = Figure(figsize=(size[0] / DPI, size[1] / DPI), dpi=DPI, facecolor=BG)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def rect(fig: Figure, left: float, bottom: float, right: float, top: float) -> list[float]:
+    """Axes rectangle from pixel margins: fixed margins keep layout cheap and deterministic
+    (no tight/constrained layout passes)."""
+    w, h = fig.bbox.width, fig.bbox.height
+    return [left / w, bottom / h, (w - left - right) / w, (h - bottom - top) / h]
+
+
+def add_axes(fig: Figure, box: Sequence[float], **kw) -> Axes:
+    ax = fig.add_axes(box, **kw)
+    style_axes(ax)
+    return ax
+
+
+def style_axes(ax: Axes, fs: float = FS_TICK) -> None:
+    ax.set_facecolor(PANEL)
+    for side, spine in ax.spines.items():
+        spine.set_visible(side in ("bottom", "left"))
+        spine.set_color(GRID)
+    ax.tick_params(colors=MUTED, labelcolor=TEXT, labelsize=fs, length=4, which="both")
+    ax.grid(True, color=GRID, linewidth=0.8, alpha=0.7)
+    ax.set_axisbelow(True)
+
+
+def header(fig: Figure, title: str, subtitle: str = "", *, scale: float = 1.0) -> None:
+    top = fig.bbox.height
+    fig.text(14 / fig.bbox.width, 1 - 12 / top, title, color=TEXT, fontsize=FS_TITLE * scale,
+             fontweight="bold", va="top", ha="left", parse_math=False)
+    if subtitle:
+        fig.text(14 / fig.bbox.width, 1 - (18 + 30 * scale) / top, subtitle, color=MUTED,
+                 fontsize=FS_SUB * scale, va="top", ha="left", parse_math=False)
+
+
+def footer(fig: Figure, text: str) -> None:
+    """Source and as-of on every chart, so a screenshot still says where the data came from."""
+    fig.text(14 / fig.bbox.width, 8 / fig.bbox.height, text, color=MUTED, fontsize=FS_FOOTER,
+             va="bottom", ha="left", parse_math=False)
+
+
+def to_png(fig: Figure) -> bytes:
+    buf = BytesIO()
+    try:
+        fig.savefig(buf, format="png", dpi=DPI, facecolor=fig.get_facecolor(),
+                    metadata={"Software": None}, pil_kwargs={"compress_level": 3})
+    finally:
+        fig.clear()
+    return buf.getvalue()
+
+
+def empty_note(ax: Axes, text: str = "No data") -> None:
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", color=MUTED,
+            fontsize=FS_LABEL, parse_math=False)
+
+
+# ---------------------------------------------------------------- data helpers
+
+def clean(s: pd.Series) -> pd.Series:
+    """Charts accept what callers have; drop NaN and sort so one bad row cannot break a render."""
+    s = pd.Series(s, dtype="float64").dropna()
+    if not s.index.is_monotonic_increasing:
+        s = s.sort_index()
+    return s
+
+
+def decimate(s: pd.Series, max_points: int) -> pd.Series:
+    """Keep at most ``max_points`` points while preserving every visible peak and trough.
+
+    A 1,000-pixel-wide axes cannot show 10,000 closes; drawing them all costs time and adds
+    nothing. The series is cut into ``max_points // 2`` equal buckets and each keeps its min and
+    max (plus the first and last point), so highs, crashes and the drawn envelope are unchanged.
+    """
+    n = len(s)
+    if n <= max_points or max_points < 4:
+        return s
+    v = s.to_numpy(dtype="float64")
+    nb = max_points // 2
+    k = math.ceil(n / nb)
+    pad = nb * k - n
+    grid = np.concatenate([v, np.full(pad, np.nan)]).reshape(nb, k)
+    filled_lo = np.where(np.isnan(grid), np.inf, grid)
+    filled_hi = np.where(np.isnan(grid), -np.inf, grid)
+    base = np.arange(nb) * k
+    idx = np.concatenate([base + filled_lo.argmin(1), base + filled_hi.argmax(1), [0, n - 1]])
+    idx = np.unique(idx[idx < n])
+    return s.iloc[idx]
+
+
+def plot_px(ax: Axes) -> int:
+    """Width of an axes in pixels: the number of distinguishable x positions."""
+    return max(int(ax.get_position().width * ax.figure.bbox.width), 10)
+
+
+def xdates(index: pd.Index) -> np.ndarray:
+    """Index -> matplotlib date numbers (tz dropped: charts show exchange-local dates)."""
+    idx = pd.DatetimeIndex(index)
+    if idx.tz is not None:
+        idx = idx.tz_localize(None)
+    return mdates.date2num(idx.to_numpy())
+
+
+def wants_log(values: np.ndarray | pd.Series, ratio: float = 10.0) -> bool:
+    v = np.asarray(values, dtype="float64")
+    v = v[np.isfinite(v)]
+    return bool(v.size) and v.min() > 0 and v.max() / v.min() > ratio
+
+
+# ---------------------------------------------------------------- formatting
+
+def fmt_num(x: float) -> str:
+    """Compact price labels: 1,234 / 65.2k / 1.2M / 0.0123 (never scientific notation)."""
+    if not np.isfinite(x):
+        return ""
+    a = abs(x)
+    if a >= 1e9:
+        return f"{x / 1e9:.3g}B"
+    if a >= 1e6:
+        return f"{x / 1e6:.3g}M"
+    if a >= 1e5:
+        return f"{x / 1e3:.0f}k"
+    if a >= 1e4:
+        return f"{x / 1e3:.3g}k"
+    if a >= 100:
+        return f"{x:,.0f}"
+    if a >= 1:
+        return f"{x:.4g}"
+    return f"{x:.3g}"
+
+
+def fmt_price(x: float) -> str:
+    """Exact-enough price for the last-close tag: 2 decimals, thousands separators."""
+    if abs(x) >= 1e5:
+        return f"{x:,.0f}"
+    if abs(x) >= 1:
+        return f"{x:,.2f}"
+    return f"{x:.4g}"
+
+
+def fmt_pct(x: float, digits: int = 1, sign: bool = True) -> str:
+    """Fraction -> percent text with a true minus sign."""
+    s = f"{x * 100:+.{digits}f}%" if sign else f"{x * 100:.{digits}f}%"
+    return s.replace("-", "\u2212")
+
+
+def price_axis(ax: Axes, values: np.ndarray | pd.Series, *, log_ratio: float = 10.0) -> None:
+    """Log scale when the series spans more than ~10x, so 1990 and 2024 moves read alike."""
+    if wants_log(values, log_ratio):
+        ax.set_yscale("log")
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0), numticks=12))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+    else:
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: fmt_num(x)))
+
+
+def pct_axis(ax: Axes, digits: int = 0) -> None:
+    """Y axis of fractions shown as percentages."""
+    ax.yaxis.set_major_formatter(
+        FuncFormatter(lambda x, _: f"{x * 100:.{digits}f}%".replace("-", "\u2212")))
+
+
+def date_axis(ax: Axes, maxticks: int = 8) -> None:
+    """Few, unambiguous date ticks: years for long spans, months for short ones."""
+    loc = mdates.AutoDateLocator(minticks=3, maxticks=maxticks)
+    ax.xaxis.set_major_locator(loc)
+    fmt = mdates.ConciseDateFormatter(loc, show_offset=False)
+    ax.xaxis.set_major_formatter(fmt)
+
+
+def price_tag(ax: Axes, y: float, text: str, color: str, fs: float = FS_SMALL) -> None:
+    """Label just outside the right edge at height ``y``: the usual place a trader looks for the
+    latest price, and it never collides with the line."""
+    ax.annotate(text, xy=(1.0, y), xycoords=("axes fraction", "data"), xytext=(6, 0),
+                textcoords="offset points", ha="left", va="center", fontsize=fs,
+                color=BG, fontweight="bold", annotation_clip=False, parse_math=False,
+                bbox={"boxstyle": "round,pad=0.25", "fc": color, "ec": "none"})
+
+
+def legend(ax: Axes, loc: str = "upper left", fs: float = FS_SMALL, **kw) -> None:
+    leg = ax.legend(loc=loc, fontsize=fs, frameon=True, facecolor=BG, edgecolor=GRID,
+                    framealpha=0.85, labelcolor=TEXT, **kw)
+    for t in leg.get_texts():
+        t.set_parse_math(False)

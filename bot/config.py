@@ -1,0 +1,231 @@
+"""Settings: `config.toml` (path from `RISKON_CONFIG`) with environment overrides.
+
+Every setting has a default except the Discord token, so a config file holds only what it
+changes and `python -m bot ask ...` needs no file at all. Unknown keys and wrong types are
+errors that name the key and the expected form: a typo must not silently fall back to a default.
+The token lives in a `Secret`, whose str/repr never show it, so it cannot leak through logs,
+tracebacks or a printed config.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_CONFIG_PATH = Path("config.toml")
+DEFAULT_WATCHLIST = ("^RUT", "^RUJ", "IWM", "^GSPC", "^IXIC", "BTC-USD", "ETH-USD", "^VIX")
+
+
+class ConfigError(ValueError):
+    """A setting is missing, unknown or malformed; the message names the key."""
+
+
+class Secret:
+    """A string that refuses to show itself."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('********')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class DiscordConfig:
+    token: Secret = field(default_factory=lambda: Secret(""))
+    dev_guild_id: int = 0  # 0: no development guild; commands sync only with `python -m bot sync`
+    api_base: str = "https://discord.com/api/v10"
+    gateway_url: str = "wss://gateway.discord.gg/"
+    cooldown_uses: int = 4  # per user, per cooldown_seconds
+    cooldown_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    path: str = "riskon.sqlite3"
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    provider: str = "yahoo"  # "yahoo" or "csv"
+    csv_dir: str = ""  # required when provider = "csv"
+    dir: str = "riskon-data"  # yfinance's own caches and other files riskon writes
+    max_age_equity_minutes: float = 360.0
+    max_age_crypto_minutes: float = 60.0
+    memory_symbols: int = 32
+    yahoo_timeout: float = 20.0
+    yahoo_retries: int = 3
+
+
+@dataclass(frozen=True)
+class FredConfig:
+    enabled: bool = True
+    base_url: str = "https://fred.stlouisfed.org/graph/fredgraph.csv"
+    timeout: float = 15.0
+    csv_dir: str = ""  # a folder of FRED_<ID>.csv files to use instead of the network
+
+
+@dataclass(frozen=True)
+class BriefConfig:
+    default_time: str = "08:00"
+    default_timezone: str = "UTC"
+    grace_hours: float = 3.0
+    concurrency: int = 8
+    watchlist: tuple[str, ...] = DEFAULT_WATCHLIST
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class Config:
+    discord: DiscordConfig = field(default_factory=DiscordConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    fred: FredConfig = field(default_factory=FredConfig)
+    brief: BriefConfig = field(default_factory=BriefConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_URL = re.compile(r"^(https?|wss?)://[^\s/$.?#][^\s]*$")
+
+
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _check(section: str, key: str, value: Any) -> str | None:
+    """Per-key rules beyond the type: the expected form when the value breaks them, else None."""
+    name = (section, key)
+    if name == ("data", "provider"):
+        ok, expected = value in ("yahoo", "csv"), '"yahoo" or "csv"'
+    elif name in {("discord", "api_base"), ("discord", "gateway_url"), ("fred", "base_url")}:
+        ok, expected = bool(_URL.match(value)), "an http(s):// or ws(s):// URL"
+    elif name == ("brief", "default_time"):
+        ok, expected = bool(_HHMM.match(value)), 'a 24-hour time "HH:MM"'
+    elif name == ("brief", "default_timezone"):
+        ok, expected = _is_zone(value), 'an IANA time zone such as "Europe/London"'
+    elif name == ("logging", "level"):
+        ok, expected = value.upper() in _LEVELS, " or ".join(_LEVELS)
+    elif name == ("discord", "dev_guild_id"):
+        ok, expected = value >= 0, "a Discord server id (a positive whole number), or 0 for none"
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        ok, expected = value > 0, "a positive number"
+    else:
+        ok, expected = True, ""
+    return None if ok else expected
+
+
+def _is_zone(value: str) -> bool:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _coerce(section: str, key: str, value: Any, default: Any) -> Any:
+    where = f"[{section}] {key}"
+    if isinstance(default, Secret):
+        if not isinstance(value, str):
+            raise ConfigError(f"{where} must be a string (the bot token).")
+        return Secret(value.strip())
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where} must be true or false, not {value!r}.")
+        return value
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where} must be a whole number, not {value!r}.")
+    elif isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where} must be a number, not {value!r}.")
+        value = float(value)
+    elif isinstance(default, str):
+        if not isinstance(value, str):
+            raise ConfigError(f"{where} must be a string in quotes, not {value!r}.")
+    elif isinstance(default, tuple):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f'{where} must be a list of strings, e.g. ["^RUT", "BTC-USD"].')
+        value = tuple(value)
+    expected = _check(section, key, value)
+    if expected:
+        raise ConfigError(f"{where} must be {expected}, not {value!r}.")
+    return value
+
+
+def from_mapping(raw: dict[str, Any]) -> Config:
+    """Build a validated `Config` from parsed TOML; unknown sections and keys are errors."""
+    sections: dict[str, Any] = {}
+    known = {f.name: f for f in dataclasses.fields(Config)}
+    for section, values in raw.items():
+        if section not in known:
+            raise ConfigError(
+                f"Unknown section [{section}]; known sections: {', '.join(sorted(known))}."
+            )
+        if not isinstance(values, dict):
+            raise ConfigError(f"[{section}] must be a table of settings.")
+        section_type = known[section].default_factory()  # type: ignore[misc]
+        defaults = {f.name: getattr(section_type, f.name) for f in dataclasses.fields(section_type)}
+        changes = {}
+        for key, value in values.items():
+            if key not in defaults:
+                raise ConfigError(
+                    f"Unknown setting [{section}] {key}; known: {', '.join(sorted(defaults))}."
+                )
+            changes[key] = _coerce(section, key, value, defaults[key])
+        sections[section] = dataclasses.replace(section_type, **changes)
+    config = Config(**sections)
+    if config.data.provider == "csv" and not config.data.csv_dir:
+        raise ConfigError('[data] csv_dir must name a folder when [data] provider = "csv".')
+    return config
+
+
+def load(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Config:
+    """Read the config file (if any) and apply environment overrides.
+
+    `RISKON_CONFIG` names the file (default `./config.toml`); a missing default file is fine,
+    a missing file that was named explicitly is an error. `DISCORD_TOKEN` overrides the token.
+    """
+    env = os.environ if environ is None else environ
+    explicit = path is not None or bool(env.get("RISKON_CONFIG"))
+    file = Path(path if path is not None else env.get("RISKON_CONFIG") or DEFAULT_CONFIG_PATH)
+    raw: dict[str, Any] = {}
+    if file.exists():
+        try:
+            raw = tomllib.loads(file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{file} is not valid TOML: {exc}") from None
+    elif explicit:
+        raise ConfigError(f"Config file {file} does not exist (named by RISKON_CONFIG).")
+    config = from_mapping(raw)
+    token = env.get("DISCORD_TOKEN", "").strip()
+    if token:
+        config = dataclasses.replace(
+            config, discord=dataclasses.replace(config.discord, token=Secret(token))
+        )
+    return config
