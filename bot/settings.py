@@ -1,0 +1,124 @@
+"""Per-guild settings: defaults declared once, stored in SQLite, cached per guild.
+
+A row holds only what an admin changed (NULL = default), so changing a default in config changes
+it for every server that never chose otherwise. Reads come from a small in-process cache that
+every write invalidates, so `/config` changes take effect at once and survive restarts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.config import BriefConfig
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_WATCHLIST = 12
+
+
+@dataclass(frozen=True, slots=True)
+class GuildSettings:
+    guild_id: int
+    channel_id: int | None = None
+    post_time: str = "08:00"  # HH:MM, local to `timezone`
+    timezone: str = "UTC"
+    weekdays_only: bool = True
+    brief_enabled: bool = False
+    watchlist: tuple[str, ...] = ()
+    disabled_reason: str | None = None
+
+    @property
+    def ready_to_post(self) -> bool:
+        """Briefs go out only when switched on and a channel was chosen."""
+        return self.brief_enabled and self.channel_id is not None
+
+
+_COLUMNS = ("channel_id", "post_time", "timezone", "weekdays_only", "brief_enabled", "watchlist",
+            "disabled_reason")
+
+
+class GuildSettingsRepo:
+    def __init__(self, store: Store, defaults: BriefConfig) -> None:
+        self._store = store
+        self._defaults = defaults
+        self._cache: dict[int, GuildSettings] = {}
+
+    def default(self, guild_id: int) -> GuildSettings:
+        d = self._defaults
+        return GuildSettings(guild_id, post_time=d.default_time, timezone=d.default_timezone,
+                             watchlist=tuple(d.watchlist))
+
+    async def get(self, guild_id: int) -> GuildSettings:
+        cached = self._cache.get(guild_id)
+        if cached is not None:
+            return cached
+        row = await self._store.fetchone(
+            f"SELECT {', '.join(_COLUMNS)} FROM guild_settings WHERE guild_id = ?", (guild_id,)
+        )
+        settings = self._from_row(guild_id, row)
+        self._cache[guild_id] = settings
+        return settings
+
+    async def all_enabled(self) -> list[GuildSettings]:
+        """Every guild whose brief is on and has a channel: what the scheduler looks at."""
+        rows = await self._store.fetchall(
+            f"SELECT guild_id, {', '.join(_COLUMNS)} FROM guild_settings "
+            "WHERE brief_enabled = 1 AND channel_id IS NOT NULL"
+        )
+        return [self._from_row(row[0], row[1:]) for row in rows]
+
+    async def update(self, guild_id: int, **changes: Any) -> GuildSettings:
+        """Change some settings of one guild; None resets a field to its default."""
+        unknown = set(changes) - set(_COLUMNS)
+        if unknown:
+            raise TypeError(f"unknown guild settings: {sorted(unknown)}")
+        values = {k: _to_db(k, v) for k, v in changes.items()}
+        now = datetime.now(UTC).isoformat()
+        cols = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        updates = ", ".join(f"{k} = excluded.{k}" for k in values)
+        async with self._store.transaction() as db:
+            await db.execute(
+                f"INSERT INTO guild_settings (guild_id, {cols}, updated_at) VALUES (?, {marks}, ?) "
+                f"ON CONFLICT (guild_id) DO UPDATE SET {updates}, updated_at = excluded.updated_at",
+                (guild_id, *values.values(), now),
+            )
+        self._cache.pop(guild_id, None)
+        return await self.get(guild_id)
+
+    async def reset(self, guild_id: int) -> GuildSettings:
+        async with self._store.transaction() as db:
+            await db.execute("DELETE FROM guild_settings WHERE guild_id = ?", (guild_id,))
+        self._cache.pop(guild_id, None)
+        return self.default(guild_id)
+
+    def _from_row(self, guild_id: int, row: tuple[Any, ...] | None) -> GuildSettings:
+        settings = self.default(guild_id)
+        if row is None:
+            return settings
+        stored = dict(zip(_COLUMNS, row, strict=True))
+        changes = {k: _from_db(k, v) for k, v in stored.items() if v is not None}
+        return replace(settings, **changes)
+
+
+def _to_db(key: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if key == "watchlist":
+        return json.dumps(list(value))
+    if key in ("weekdays_only", "brief_enabled"):
+        return int(bool(value))
+    return value
+
+
+def _from_db(key: str, value: Any) -> Any:
+    if key == "watchlist":
+        return tuple(json.loads(value))
+    if key in ("weekdays_only", "brief_enabled"):
+        return bool(value)
+    return value
