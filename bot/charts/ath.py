@@ -70,7 +70,9 @@ def ath_chart(
     ax_dd.set_ylim(min(lo * 1.08, -0.01), 0.0 - lo * 0.04 if lo < 0 else 0.001)
     ax_dd.yaxis.set_major_locator(MaxNLocator(nbins=3))
     t.pct_axis(ax_dd)
-    ax_dd.set_ylabel("Below ATH", color=t.MUTED, fontsize=t.FS_SMALL)
+    ax_dd.text(0.008, 0.06, "Drawdown from ATH", transform=ax_dd.transAxes, color=t.TEXT,
+               fontsize=t.FS_SMALL, ha="left", va="bottom",
+               bbox={"boxstyle": "round,pad=0.25", "fc": t.BG, "ec": "none", "alpha": 0.8})
     t.price_tag(ax_dd, float(dd.iloc[-1]), t.fmt_pct(float(dd.iloc[-1]), sign=False),
                 t.VERMILLION)
     t.date_axis(ax_dd, maxticks=10)

@@ -18,7 +18,12 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
+from matplotlib.ticker import (
+    FuncFormatter,
+    LogLocator,
+    MaxNLocator,
+    NullFormatter,
+)
 
 DPI = 100
 MAIN_SIZE = (1200, 675)
@@ -227,7 +232,9 @@ def date_axis(ax: Axes, maxticks: int = 8) -> None:
     """Few, unambiguous date ticks: years for long spans, months for short ones."""
     loc = mdates.AutoDateLocator(minticks=3, maxticks=maxticks)
     ax.xaxis.set_major_locator(loc)
-    fmt = mdates.ConciseDateFormatter(loc, show_offset=False)
+    fmt = mdates.ConciseDateFormatter(
+        loc, show_offset=False,
+        zero_formats=["", "%Y", "%b %Y", "%d %b", "%H:%M", "%H:%M"])
     ax.xaxis.set_major_formatter(fmt)
 
 
@@ -245,3 +252,15 @@ def legend(ax: Axes, loc: str = "upper left", fs: float = FS_SMALL, **kw) -> Non
                     framealpha=0.85, labelcolor=TEXT, **kw)
     for t in leg.get_texts():
         t.set_parse_math(False)
+
+
+def padded_limits(lo: float, hi: float, *, log: bool = False, pad: float = 0.05,
+                  top: float = 0.0) -> tuple[float, float]:
+    """Axis limits with ``pad`` of the span on both sides plus ``top`` extra headroom (a share of
+    the final axes height) where an in-plot legend sits, so the legend never covers data."""
+    f, inv = (np.log, np.exp) if log else (float, float)
+    a, b = f(lo), f(hi)
+    span = (b - a) or (abs(a) * 0.1 or 1.0)
+    a, b = a - span * pad, b + span * pad
+    b = b + (b - a) * top / max(1.0 - top, 0.05)
+    return float(inv(a)), float(inv(b))

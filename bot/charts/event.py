@@ -1,0 +1,245 @@
+"""Event-study chart: what the target did after each trigger, next to what it does on any day."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.ticker import NullLocator
+
+from . import theme as t
+
+# Orange means "after the events", grey means "any day", on both panels.
+EVENT = t.ORANGE
+BASE = t.MUTED
+# Episode lines avoid orange (the median), vermillion (close to orange for some readers) and
+# Okabe-Ito blue (too dark to read as label text on the Discord background).
+_EPISODE_COLORS = (t.SKY, t.GREEN, t.YELLOW, t.PURPLE)
+
+_LEFT, _SPLIT, _RIGHT = 66, 800, 18
+_GUTTER = 92  # room for end-of-line year labels right of the paths panel
+_BOTTOM = t.FOOTER_PX + 52
+_PANEL_TITLE = 28
+
+
+def event_chart(
+    paths: pd.DataFrame,
+    *,
+    band: pd.DataFrame | None,
+    horizon_returns: Mapping[int, Sequence[float]],
+    base_returns: Mapping[int, tuple[float, float, float]],
+    title: str,
+    subtitle: str = "",
+    footer: str,
+) -> bytes:
+    """Episode paths on the left, per-horizon returns vs the base rate on the right.
+
+    Showing every episode (not just an average) lets a reader see how much the outcomes
+    disagree; the grey "any day" band and bars are there so a typical drift is not mistaken for
+    an effect of the event.
+    """
+    fig = t.new_figure(t.MAIN_SIZE)
+    t.header(fig, title, subtitle)
+    t.footer(fig, footer)
+    top = (t.HEADER_PX if subtitle else t.HEADER_PX_NO_SUB) + _PANEL_TITLE
+    w = fig.bbox.width
+    ax = t.add_axes(fig, t.rect(fig, _LEFT, _BOTTOM, w - _SPLIT + _GUTTER, top))
+    axr = t.add_axes(fig, t.rect(fig, _SPLIT + 62, _BOTTOM, _RIGHT, top))
+    for a, text in ((ax, "Path after each event (event day = 100)"),
+                    (axr, "Return by horizon")):
+        a.text(0, 1.0, text, transform=a.transAxes, color=t.TEXT, fontsize=t.FS_LABEL,
+               ha="left", va="bottom", fontweight="bold", parse_math=False,
+               ).set_y(1.0 + 8 / (a.get_position().height * fig.bbox.height))
+    _paths_panel(ax, paths, band)
+    _horizon_panel(axr, horizon_returns, base_returns)
+    return t.to_png(fig)
+
+
+def _paths_panel(ax, paths: pd.DataFrame, band: pd.DataFrame | None) -> None:
+    paths = paths.astype("float64") if len(paths.columns) else paths
+    live = [c for c in paths.columns if paths[c].notna().any()]
+    pending = [str(c) for c in paths.columns if c not in live]
+    ax.set_xlabel("Calendar days after the event", color=t.MUTED, fontsize=t.FS_SMALL)
+    handles: list = []
+    ys: list[np.ndarray] = []
+
+    if band is not None and len(band):
+        b = band.astype("float64")
+        x = b.index.to_numpy(dtype="float64")
+        ax.fill_between(x, b["q25"].to_numpy(), b["q75"].to_numpy(), color=BASE, alpha=0.22, lw=0)
+        ax.plot(x, b["q50"].to_numpy(), color="#c4c9cf", lw=1.6, ls=(0, (5, 3)))
+        handles.append(Line2D([], [], color=BASE, lw=8, alpha=0.45, label="Any day 25–75%"))
+        handles.append(Line2D([], [], color="#c4c9cf", lw=1.6, ls=(0, (5, 3)),
+                              label="Any-day median"))
+        ys += [b[c].to_numpy() for c in ("q25", "q75")]
+
+    ends: list[tuple[float, float, str, str]] = []  # (x_end, y_end, label, colour)
+    labels = _episode_labels([str(c) for c in live])
+    for i, c in enumerate(live):
+        s = paths[c].dropna()
+        color = _EPISODE_COLORS[i % len(_EPISODE_COLORS)]
+        ax.plot(s.index.to_numpy(dtype="float64"), s.to_numpy(), color=color, lw=1.1,
+                alpha=0.8 if len(live) <= 8 else 0.6)
+        ends.append((float(s.index[-1]), float(s.iloc[-1]), labels[i], color))
+        ys.append(s.to_numpy())
+    if len(live) >= 2:
+        med = paths[live].median(axis=1, skipna=True).dropna()
+        ax.plot(med.index.to_numpy(dtype="float64"), med.to_numpy(), color=EVENT, lw=3.2,
+                zorder=4)
+        handles.insert(0, Line2D([], [], color=EVENT, lw=3.2,
+                                 label=f"Median, {len(live)} episodes"))
+    ax.axhline(100.0, color=t.ZERO, lw=1.0, zorder=1)
+
+    if not len(paths.index):
+        ax.set_xlim(0, 365)
+    else:
+        ax.set_xlim(float(paths.index.min()), float(paths.index.max()))
+    vals = np.concatenate([v[np.isfinite(v)] for v in ys] + [np.array([100.0])])
+    log = t.wants_log(vals, 4.0)
+    t.price_axis(ax, vals, log_ratio=4.0)
+    head = 44 / ax.get_window_extent().height if handles else 0.0
+    ax.set_ylim(*t.padded_limits(float(vals.min()), float(vals.max()), log=log, top=head))
+    if not live:
+        t.empty_note(ax, "No completed episodes yet" if pending else "No past episodes")
+    if handles:
+        t.legend(ax, loc="upper left", handles=handles, ncols=len(handles))
+    if pending:
+        more = f" +{len(pending) - 3} more" if len(pending) > 3 else ""
+        ax.text(0.01, 0.02, "Pending (window not finished): " + ", ".join(pending[:3]) + more,
+                transform=ax.transAxes, color=t.MUTED, fontsize=t.FS_SMALL, ha="left",
+                va="bottom", parse_math=False)
+    _end_labels(ax, ends, top_px=44 if handles else 0)
+
+
+def _episode_labels(cols: list[str]) -> list[str]:
+    """Year alone is enough unless two episodes share a year."""
+    years = [c[:4] for c in cols]
+    return [c[:7] if years.count(y) > 1 else y for c, y in zip(cols, years, strict=True)]
+
+
+def _end_labels(ax, ends: list[tuple[float, float, str, str]], top_px: float = 0) -> None:
+    """Year labels in the right gutter, nudged apart so up to ~30 stay legible; episodes that
+    stop early (window still open) get their label where the line stops."""
+    if not ends:
+        return
+    x0, x1 = ax.get_xlim()
+    cut = x1 - (x1 - x0) * 0.2  # near-complete windows still label in the gutter
+    full = [e for e in ends if e[0] >= cut]
+    early = [e for e in ends if e[0] < cut]
+    for x, y, lab, color in early:
+        ax.annotate(lab, (x, y), xytext=(3, 0), textcoords="offset points", fontsize=t.FS_SMALL,
+                    color=color, va="center", ha="left", parse_math=False)
+    if not full:
+        return
+    bbox = ax.get_window_extent()
+    trans = ax.transData
+    py = np.array([trans.transform((x, y))[1] for x, y, _, _ in full])
+    order = np.argsort(py)
+    room = bbox.height - top_px  # keep clear of the legend row
+    gap = 15.0 if len(full) * 15.0 <= room else room / len(full)
+    fs = t.FS_SMALL if gap >= 15.0 else max(gap / 1.39, 8.0)
+    placed = _spread(py[order], gap, bbox.y0 + gap / 2, bbox.y1 - top_px - gap / 2)
+    for j, k in enumerate(order):
+        x, y, lab, color = full[k]
+        ax.annotate(lab, (x, y), xytext=(bbox.x1 + 26, placed[j]), textcoords="figure pixels",
+                    fontsize=fs, color=color, va="center", ha="left", annotation_clip=False,
+                    parse_math=False,
+                    arrowprops={"arrowstyle": "-", "color": color, "lw": 0.7, "alpha": 0.7,
+                                "shrinkA": 0, "shrinkB": 0})
+
+
+def _spread(y: np.ndarray, gap: float, lo: float, hi: float) -> np.ndarray:
+    """Push sorted positions apart by at least ``gap`` and keep them inside [lo, hi]."""
+    out = np.clip(y.astype("float64"), lo, hi)
+    for i in range(1, len(out)):
+        out[i] = max(out[i], out[i - 1] + gap)
+    if len(out) and out[-1] > hi:
+        out[-1] = hi
+        for i in range(len(out) - 2, -1, -1):
+            out[i] = min(out[i], out[i + 1] - gap)
+    return out
+
+
+def _horizon_label(h: int, n: int) -> str:
+    name = f"{h // 365}y" if h % 365 == 0 else f"{h}d"
+    return f"{name}\nn={n}"
+
+
+_NICE_RETURNS = (-0.9, -0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
+
+
+def _growth_scale(ax, lo: float, hi: float) -> bool:
+    """Returns of +800% next to -20% are unreadable on a linear axis; plot log(1 + r) instead
+    (the same geometry as a log price chart) and label it in plain percent."""
+    if (1 + hi) / max(1 + lo, 1e-3) <= 4.0:
+        t.pct_axis(ax)
+        return False
+    ax.set_yscale("function", functions=(lambda r: np.log1p(np.maximum(r, -0.999)), np.expm1))
+    ticks = [v for v in _NICE_RETURNS if lo * 1.05 - 0.02 <= v <= hi * 1.05 + 0.02]
+    ax.set_yticks(ticks)
+    ax.yaxis.set_minor_locator(NullLocator())
+    t.pct_axis(ax)
+    return True
+
+
+def _thin_ticks(ax, min_px: float) -> None:
+    """Drop y ticks that would print on top of each other, working outward from 0%."""
+    ticks = sorted(ax.get_yticks(), key=abs)
+    keep: list[float] = []
+    for v in ticks:
+        py = ax.transData.transform((0, v))[1]
+        if all(abs(py - ax.transData.transform((0, k))[1]) >= min_px for k in keep):
+            keep.append(v)
+    ax.set_yticks(sorted(keep))
+
+
+def _horizon_panel(ax, horizon_returns: Mapping[int, Sequence[float]],
+                   base_returns: Mapping[int, tuple[float, float, float]]) -> None:
+    horizons = sorted(set(horizon_returns) | set(base_returns))
+    ax.axhline(0.0, color=t.ZERO, lw=1.0, zorder=1)
+    ax.grid(False, axis="x")
+    if not horizons:
+        t.pct_axis(ax)
+        t.empty_note(ax)
+        return
+    rng = np.random.default_rng(7)  # fixed jitter: same input, same bytes
+    counts, seen = [], [0.0]
+    for i, h in enumerate(horizons):
+        if h in base_returns:
+            q25, q50, q75 = (float(v) for v in base_returns[h])
+            ax.plot([i - 0.2, i - 0.2], [q25, q75], color=BASE, lw=9, alpha=0.55,
+                    solid_capstyle="butt")
+            ax.plot([i - 0.31, i - 0.09], [q50, q50], color="#e3e5e8", lw=2.2)
+            seen += [q25, q75]
+        r = np.asarray(list(horizon_returns.get(h, ())), dtype="float64")
+        r = r[np.isfinite(r)]
+        counts.append(r.size)
+        if r.size:
+            jit = rng.uniform(-0.09, 0.09, r.size) if r.size > 1 else np.zeros(1)
+            ax.scatter(i + 0.16 + jit, r, s=26, color=EVENT, alpha=0.8, edgecolor=t.BG,
+                       linewidth=0.5, zorder=3)
+            m = float(np.median(r))
+            ax.plot([i + 0.02, i + 0.30], [m, m], color=EVENT, lw=3.2, zorder=4)
+            seen += [float(r.min()), float(r.max())]
+    lo, hi = min(seen), max(seen)
+    log = _growth_scale(ax, lo, hi)
+    head = 62 / ax.get_window_extent().height
+    a, b = (np.log1p(lo), np.log1p(hi)) if log else (lo, hi)
+    a, b = t.padded_limits(float(a), float(b), top=head)
+    ax.set_ylim(*((np.expm1(a), np.expm1(b)) if log else (a, b)))
+    if log:
+        _thin_ticks(ax, min_px=26)
+    ax.set_xticks(range(len(horizons)))
+    ax.set_xticklabels([_horizon_label(h, n) for h, n in zip(horizons, counts, strict=True)],
+                       fontsize=t.FS_SMALL)
+    ax.set_xlim(-0.55, len(horizons) - 0.45)
+    handles = [
+        Line2D([], [], marker="o", ls="none", color=EVENT, label="Each event"),
+        Line2D([], [], color=EVENT, lw=3.2, label="Median"),
+        Line2D([], [], color=BASE, lw=8, alpha=0.55, label="Any day 25–75%"),
+        Line2D([], [], color="#e3e5e8", lw=2.2, label="Any-day median"),
+    ]
+    t.legend(ax, loc="upper left", handles=handles, fs=10, ncols=2, columnspacing=0.8,
+             handlelength=1.5)
