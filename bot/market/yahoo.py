@@ -1,0 +1,205 @@
+"""Daily bars from Yahoo Finance through yfinance, made safe for an async bot.
+
+yfinance is synchronous, keeps process-wide state (a session singleton, a config object, SQLite
+caches) and is not thread-safe, so every call runs in a worker thread behind one process-wide
+lock. By default it logs errors and returns an empty frame, which would turn an outage into "no
+data"; riskon makes it raise (`yf.config.debug.hide_exceptions = False`) and sorts what it raises:
+
+- rate limit (`YFRateLimitError`) and network trouble (timeouts, connection errors, an HTML page
+  instead of JSON) are retried with exponential backoff and jitter, then become `ProviderError`;
+- no time zone (`YFTzMissingError`: Yahoo does not know the symbol) becomes `UnknownSymbol`;
+- no prices (`YFPricesMissingError`, or an empty frame) becomes `NoData`;
+- anything else is a `ProviderError` at once (a parsing surprise is not fixed by retrying).
+
+`Ticker.history()` is used rather than `yf.download()`, which swallows every error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import json
+import logging
+import random
+import threading
+import time
+import warnings
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yfinance as yf
+from yfinance import data as yf_data
+from yfinance.exceptions import (
+    YFDataException,
+    YFPricesMissingError,
+    YFRateLimitError,
+    YFTzMissingError,
+)
+
+from bot.errors import NoData, ProviderError, UnknownSymbol
+from bot.market.base import check_symbol, clean_bars
+
+log = logging.getLogger(__name__)
+
+SOURCE = "Yahoo Finance"
+
+#: yfinance's state is per process, so the lock guarding it must be too.
+_YF_LOCK = threading.Lock()
+_cache_dir: Path | None = None
+
+# yfinance 1.7 still passes inplace= to pandas 3, which warns on every call; not our business.
+warnings.filterwarnings("ignore", message="The inplace keyword", module="yfinance")
+
+
+class _Retryable(Exception):
+    """An attempt failed in a way that another attempt may fix."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def _configure_yfinance(cache_dir: Path) -> None:
+    """Make yfinance raise, and keep its caches under riskon's data dir; call under `_YF_LOCK`.
+
+    The cache location only takes effect before yfinance first opens its caches, so it is set
+    once per process (by the first provider to fetch); later providers keep the first location.
+    """
+    global _cache_dir
+    yf.config.debug.hide_exceptions = False
+    if _cache_dir is None:
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # read-only host: yfinance then just runs without its caches
+            log.warning("Cannot create yfinance cache dir %s: %s", cache_dir, exc)
+        yf.set_tz_cache_location(str(cache_dir))
+        _cache_dir = cache_dir
+    elif _cache_dir != cache_dir:
+        log.debug("yfinance cache stays at %s (process-wide), not %s", _cache_dir, cache_dir)
+
+
+def _http_status(exc: BaseException) -> int | None:
+    """The HTTP status of a requests/curl_cffi `HTTPError`, if that is what `exc` is."""
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def _is_network_error(exc: BaseException) -> bool:
+    # requests' and curl_cffi's exceptions are OSErrors; a 5xx HTML page fails JSON decoding;
+    # "Will be right back" is yfinance's YFDataException for Yahoo's maintenance page.
+    return isinstance(exc, OSError | TimeoutError | json.JSONDecodeError) or (
+        type(exc) is YFDataException and "DOWN" in str(exc)
+    )
+
+
+class YahooProvider:
+    """A `PriceProvider` backed by Yahoo's chart API (unadjusted daily bars)."""
+
+    name = SOURCE
+
+    def __init__(
+        self,
+        *,
+        data_dir: Path,
+        timeout: float = 20,
+        retries: int = 3,
+        backoff: float = 1.0,
+        session: Any = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        """`retries` is the number of extra attempts after the first; `backoff` the first wait
+        in seconds (doubled each time, plus up to 50% jitter); `session` a `requests` or
+        `curl_cffi` session for yfinance (tests pass a fake one); `sleep` the backoff sleeper."""
+        self.data_dir = Path(data_dir)
+        self.timeout = timeout
+        self.retries = max(0, retries)
+        self.backoff = backoff
+        self.session = session
+        self._sleep = sleep
+
+    async def daily(self, symbol: str, start: datetime.date | None = None) -> pd.DataFrame:
+        check_symbol(symbol)
+        attempts = self.retries + 1
+        for attempt in range(1, attempts + 1):
+            try:
+                raw = await asyncio.wait_for(
+                    asyncio.to_thread(self._fetch, symbol, start),
+                    # cookie, crumb, time-zone probe and chart each get `timeout`; the wait also
+                    # covers time spent queueing for the lock behind another symbol's fetch.
+                    timeout=self.timeout * 4,
+                )
+            except TimeoutError:
+                failure = _Retryable(f"no answer within {self.timeout * 4:g}s")
+            except _Retryable as exc:
+                failure = exc
+            else:
+                frame, _ = clean_bars(raw, source=SOURCE, symbol=symbol)
+                if frame.empty:
+                    raise NoData(symbol, SOURCE, "every row lacked a usable close")
+                return frame
+            if attempt == attempts:
+                raise ProviderError(
+                    SOURCE, f"{failure.detail} (gave up after {attempts} attempts)"
+                ) from failure
+            delay = self.backoff * 2 ** (attempt - 1) * (1 + random.random() / 2)
+            log.warning(
+                "%s %s: attempt %s/%s failed (%s); retrying in %.2fs",
+                SOURCE, symbol, attempt, attempts, failure.detail, delay,
+            )
+            await self._sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _fetch(self, symbol: str, start: datetime.date | None) -> pd.DataFrame:
+        """One attempt, in a worker thread: yfinance's frame, or a riskon error."""
+        with _YF_LOCK:
+            _configure_yfinance(self.data_dir / "yfinance")
+            # yfinance memoises the time-zone probe's response for the whole process, errors
+            # included: one glitch would make a real symbol "unknown" until restart. Known time
+            # zones stay in its SQLite cache, so forgetting the memo costs no requests.
+            _forget_memoised_responses()
+            began = time.monotonic()
+            try:
+                ticker = yf.Ticker(symbol, session=self.session)
+                options: dict[str, Any] = {"start": start} if start else {"period": "max"}
+                frame = ticker.history(
+                    interval="1d", auto_adjust=False, actions=False, timeout=self.timeout,
+                    **options,
+                )
+            except YFRateLimitError as exc:
+                raise _Retryable("rate limited (HTTP 429)") from exc
+            except YFTzMissingError as exc:
+                raise UnknownSymbol(symbol) from exc
+            except YFPricesMissingError as exc:
+                raise NoData(symbol, SOURCE, _reason(exc)) from exc
+            except Exception as exc:
+                status = _http_status(exc)
+                if status == 404:
+                    # yfinance falls back to quoteSummary when the chart has no time zone;
+                    # Yahoo's 404 there means the same as YFTzMissingError.
+                    raise UnknownSymbol(symbol) from exc
+                if status == 429:
+                    raise _Retryable("rate limited (HTTP 429)") from exc
+                if status is not None and status < 500:
+                    raise ProviderError(SOURCE, f"HTTP {status} from Yahoo") from exc
+                if _is_network_error(exc):
+                    raise _Retryable(f"network error ({type(exc).__name__}: {exc})") from exc
+                log.warning("%s %s: unexpected yfinance failure", SOURCE, symbol, exc_info=True)
+                raise ProviderError(SOURCE, f"unexpected {type(exc).__name__}: {exc}") from exc
+            finally:
+                log.debug("%s %s: yfinance call took %.3fs", SOURCE, symbol,
+                          time.monotonic() - began)
+        if frame is None or frame.empty:
+            raise NoData(symbol, SOURCE, "no bars in the requested range")
+        return frame
+
+
+def _forget_memoised_responses() -> None:
+    cache_get = getattr(getattr(yf_data, "YfData", None), "cache_get", None)
+    if cache_get is not None and hasattr(cache_get, "cache_clear"):
+        cache_get.cache_clear()
+
+
+def _reason(exc: YFPricesMissingError) -> str:
+    return exc.yahoo_reason or getattr(exc, "rationale", "") or "no price data"
