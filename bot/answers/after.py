@@ -1,0 +1,161 @@
+"""After every fresh ATH (or breakout) of X, what did Y do? The whole record, not an anecdote."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from bot import fmt
+from bot.analytics import (
+    base_band,
+    breakout_events,
+    event_paths,
+    event_study,
+    fresh_ath_events,
+    study_caveats,
+)
+from bot.answers.common import chart_footer, file_stem, partial_last_bar, provenance, stale_note
+from bot.charts import event_chart
+from bot.insights import Insight, Table
+from bot.market.symbols import Asset
+
+
+def answer_after(
+    trigger: Asset,
+    trigger_history: Any,
+    target: Asset,
+    target_history: Any,
+    *,
+    horizons: tuple[int, ...],
+    min_gap: int,
+    event: str,
+    lookback: int,
+) -> Insight:
+    trigger_close = trigger_history.close
+    target_close = target_history.close
+    if event == "breakout":
+        events = breakout_events(trigger_close, lookback=lookback, min_gap=min_gap)
+        what = f"{lookback}-session breakouts"
+    else:
+        events = fresh_ath_events(trigger_close, min_gap=min_gap)
+        what = "fresh all-time highs"
+    study = event_study(trigger_close, target_close, events, horizons)
+    headline = _headline_horizon(study, horizons)
+    verdict = _verdict(study, headline, trigger.name, target.name, what)
+
+    figures = []
+    for h in horizons:
+        s = study.stats[h]
+        figures.append((
+            f"{fmt.horizon(h)} after (n={s.n})",
+            f"median {fmt.pct(s.median)}, higher {fmt.share(s.hit_rate)} · "
+            f"any day: median {fmt.pct(s.base_median)}, higher {fmt.share(s.base_hit_rate)}"
+            + (f" · random days as good: {fmt.share(s.p_random_as_good)}" if s.n else ""),
+        ))
+    pending = sum(1 for e in study.episodes if e.pending)
+    if pending:
+        figures.append(("Still running", f"{pending} recent episode(s), not in the statistics"))
+
+    last_h = horizons[-1]
+    table = Table(
+        columns=["Event", f"{trigger.symbol} close", f"{target.symbol} entry",
+                 *[fmt.horizon(h) for h in horizons], f"max DD {fmt.horizon(last_h)}"],
+        rows=[
+            [fmt.day(e.date), fmt.price(e.trigger_close), fmt.price(e.target_entry),
+             *[fmt.pct(e.returns[h], 0) if e.returns[h] is not None else "pending"
+               for h in horizons],
+             fmt.pct(e.max_drawdown[last_h], 0) if e.max_drawdown[last_h] is not None else "…"]
+            for e in study.episodes
+        ],
+    )
+    caveats = study_caveats(
+        study, trigger=trigger.name, target=target.name, price_index=target.price_only,
+        stale_since=stale_note(trigger_history) or stale_note(target_history),
+        partial_last_bar=partial_last_bar(trigger, trigger_history.bars),
+    )
+    meta = provenance(trigger_history, target_history)
+    chart = _chart(study, target_close, horizons, trigger, target, what, min_gap, meta)
+    data = {
+        "trigger": trigger.symbol,
+        "target": target.symbol,
+        "event": event,
+        "min_gap": min_gap,
+        "lookback": lookback if event == "breakout" else None,
+        "horizons": list(horizons),
+        "events": [_episode_json(e, horizons) for e in study.episodes],
+        "events_before_target": int(study.events_before_target),
+        "stats": {str(h): _stats_json(study.stats[h]) for h in horizons},
+    }
+    return Insight(
+        kind="after",
+        title=f"{target.name} after {what} of {trigger.name}",
+        verdict=verdict, figures=figures, table=table, caveats=caveats, chart_png=chart,
+        chart_name=f"after-{file_stem(trigger.symbol, target.symbol)}.png", data=data, **meta,
+    )
+
+
+def _headline_horizon(study: Any, horizons: tuple[int, ...]) -> int:
+    """The longest horizon with completed episodes: the one a reader asks about first."""
+    with_data = [h for h in horizons if study.stats[h].n > 0]
+    return with_data[-1] if with_data else horizons[-1]
+
+
+def _verdict(study: Any, h: int, trigger: str, target: str, what: str) -> str:
+    s = study.stats[h]
+    if s.n == 0:
+        return (
+            f"No completed {fmt.horizon(h)} window yet: {target} has no finished record after "
+            f"{what} of {trigger} ({len(study.episodes)} event(s) found)."
+        )
+    higher = round(s.hit_rate * s.n)
+    when = "a year" if h == 365 else f"{fmt.horizon(h)}"
+    text = (
+        f"After {s.n} {what} of {trigger}, {target} was higher {when} later {higher} "
+        f"time{'s' if higher != 1 else ''} (median {fmt.pct(s.median)}); on any day its "
+        f"{fmt.horizon(h)} hit rate is {fmt.share(s.base_hit_rate)} "
+        f"(median {fmt.pct(s.base_median)})."
+    )
+    if s.p_random_as_good is not None and s.p_random_as_good > 0.10:
+        text += " That is within the ordinary range of random days."
+    return text
+
+
+def _chart(study, target_close, horizons, trigger, target, what, min_gap, meta) -> bytes:
+    dates = [e.date for e in study.episodes]
+    days = max(horizons)
+    paths = event_paths(target_close, dates, days) if dates else None
+    band = base_band(target_close, days, start=study.span_start)
+    completed = {h: [e.returns[h] for e in study.episodes if e.returns[h] is not None]
+                 for h in horizons}
+    base = {h: (study.stats[h].base_q25, study.stats[h].base_median, study.stats[h].base_q75)
+            for h in horizons}
+    return event_chart(
+        paths if paths is not None else pd.DataFrame(index=range(days + 1)),
+        band=band, horizon_returns=completed, base_returns=base,
+        title=f"{target.name} after {what} of {trigger.name}",
+        subtitle=f"{len(dates)} events (gap ≥ {min_gap} sessions), indexed to 100 at entry",
+        footer=chart_footer(meta),
+    )
+
+
+def _episode_json(e: Any, horizons: tuple[int, ...]) -> dict[str, Any]:
+    return {
+        "date": fmt.day(e.date),
+        "trigger_close": fmt.json_num(e.trigger_close),
+        "entry_date": fmt.day(e.entry_date),
+        "target_entry": fmt.json_num(e.target_entry),
+        "returns": {str(h): fmt.json_num(e.returns[h]) for h in horizons},
+        "max_gain": {str(h): fmt.json_num(e.max_gain[h]) for h in horizons},
+        "max_drawdown": {str(h): fmt.json_num(e.max_drawdown[h]) for h in horizons},
+        "pending": bool(e.pending),
+    }
+
+
+def _stats_json(s: Any) -> dict[str, Any]:
+    keys = ("mean", "median", "hit_rate", "best", "worst", "base_mean", "base_median",
+            "base_hit_rate", "base_q25", "base_q75", "diff_median", "diff_hit_rate",
+            "p_random_as_good")
+    out: dict[str, Any] = {"n": int(s.n), "base_n": int(s.base_n)}
+    out.update({k: fmt.json_num(getattr(s, k)) for k in keys})
+    return out

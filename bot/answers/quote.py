@@ -1,0 +1,69 @@
+"""A quick look: last close, daily/weekly/monthly/YTD change, distance from the record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import fmt
+from bot.analytics import quote
+from bot.answers.common import chart_footer, file_stem, partial_last_bar, provenance, stale_note
+from bot.charts import quote_chart
+from bot.insights import Insight
+from bot.market.symbols import Asset
+
+
+def answer_quote(asset: Asset, history: Any) -> Insight:
+    close = history.bars["Close"]
+    q = quote(close)
+    flags = []
+    if q.is_ath:
+        flags.append("new closing record")
+    if q.is_fresh_ath:
+        flags.append("fresh ATH event")
+    if q.is_breakout:
+        flags.append("52-week breakout")
+    verdict = (
+        f"{asset.name} closed at {fmt.price(q.last_close)} on {fmt.day(q.last_date)}: "
+        f"{fmt.pct(q.change_1d)} on the day, {fmt.pct(q.change_ytd)} this year, "
+        + ("at its record." if q.is_ath else f"{fmt.pct(q.pct_from_ath)} from its record.")
+    )
+    figures = [
+        ("Last close", f"{fmt.price(q.last_close)} ({fmt.day(q.last_date)})"),
+        ("1 day", fmt.pct(q.change_1d)),
+        ("1 week", fmt.pct(q.change_1w)),
+        ("1 month", fmt.pct(q.change_1m)),
+        ("Year to date", fmt.pct(q.change_ytd)),
+        ("From record close", fmt.pct(q.pct_from_ath)),
+    ]
+    if flags:
+        figures.append(("Flags", ", ".join(flags)))
+    caveats = []
+    note = stale_note(history)
+    if note:
+        caveats.append(f"Prices may be out of date: {note}.")
+    if partial_last_bar(asset, history.bars):
+        caveats.append(
+            f"The last bar ({fmt.day(q.last_date)}) looks like an intraday capture, not a close."
+        )
+    caveats.append("Not investment advice.")
+    meta = provenance(history)
+    chart = quote_chart(close, title=f"{asset.name} ({asset.symbol})", footer=chart_footer(meta))
+    data = {
+        "symbol": asset.symbol,
+        "name": asset.name,
+        "last_date": fmt.day(q.last_date),
+        "last_close": fmt.json_num(q.last_close),
+        "change_1d": fmt.json_num(q.change_1d),
+        "change_1w": fmt.json_num(q.change_1w),
+        "change_1m": fmt.json_num(q.change_1m),
+        "change_ytd": fmt.json_num(q.change_ytd),
+        "pct_from_ath": fmt.json_num(q.pct_from_ath),
+        "is_ath": bool(q.is_ath),
+        "is_fresh_ath": bool(q.is_fresh_ath),
+        "is_breakout": bool(q.is_breakout),
+    }
+    return Insight(
+        kind="quote", title=f"{asset.name} ({asset.symbol})", verdict=verdict, figures=figures,
+        caveats=caveats, chart_png=chart, chart_name=f"quote-{file_stem(asset.symbol)}.png",
+        data=data, **meta,
+    )

@@ -1,0 +1,145 @@
+"""The Discord bot: a `commands.Bot` that owns the store and services for its whole life.
+
+Following discord.py's advanced start-up example and RoboDanny's launcher: async resources are
+opened in `setup_hook` and closed in `close`; extensions come from an explicit list, and one that
+fails to load is logged while the rest still load; commands sync instantly to a development guild
+when one is configured, and globally only when someone runs `python -m bot sync`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from typing import Any
+
+import discord
+import yarl
+from discord.ext import commands
+
+from bot.config import Config
+from bot.services import Services, build_services
+from bot.settings import GuildSettingsRepo
+from bot.store import Store
+from bot.tree import RiskonTree
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("cogs.market", "cogs.study", "cogs.corr", "cogs.help", "cogs.admin", "cogs.brief")
+
+TOKEN_HELP = (
+    "riskon: no Discord bot token. Set DISCORD_TOKEN (or [discord] token in an untracked "
+    "config.toml). `python -m bot ask ...` works without one."
+)
+
+
+def point_discord_at(api_base: str, gateway_url: str) -> None:
+    """Send discord.py's REST calls and gateway connection to the given endpoints.
+
+    For REST or gateway proxies (and the tests' local stand-in). discord.py reads both from class
+    attributes, so this is process-wide, which matches one bot per process.
+    """
+    discord.http.Route.BASE = api_base.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+class RiskonBot(commands.Bot):
+    def __init__(self, config: Config, **options: Any) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True  # channels and our own permissions; no members, no message content
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=RiskonTree,
+            help_command=None,
+            **options,
+        )
+        self.config = config
+        self.store: Store | None = None
+        self.services: Services | None = None
+        self.settings: GuildSettingsRepo | None = None
+        self.failed_extensions: dict[str, str] = {}
+
+    async def setup_hook(self) -> None:
+        self.store = await Store(self.config.store.path).open()
+        self.services = build_services(self.config, self.store)
+        self.settings = GuildSettingsRepo(self.store, self.config.brief)
+        for name in EXTENSIONS:
+            try:
+                await self.load_extension(name)
+            except Exception as exc:
+                self.failed_extensions[name] = repr(exc)
+                log.exception("Could not load extension %s; the others still load", name)
+        guild_id = self.config.discord.dev_guild_id
+        if guild_id:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("Synced %d commands to development guild %s", len(synced), guild_id)
+
+    @property
+    def insights(self):  # noqa: ANN201 - the Insights service, for cogs
+        assert self.services is not None, "setup_hook has not run"
+        return self.services.insights
+
+    async def close(self) -> None:
+        await super().close()
+        if self.services is not None:
+            await self.services.aclose()
+        if self.store is not None:
+            await self.store.close()
+
+    async def on_ready(self) -> None:
+        log.info("Connected as %s to %d server(s)", self.user, len(self.guilds))
+
+
+def _prepare(config: Config) -> str | None:
+    token = config.discord.token.reveal()
+    if not token:
+        print(TOKEN_HELP, file=sys.stderr)
+        return None
+    point_discord_at(config.discord.api_base, config.discord.gateway_url)
+    return token
+
+
+def run_bot(config: Config) -> int:
+    """`python -m bot`: run until interrupted. Exit 2 on a missing or rejected token."""
+    token = _prepare(config)
+    if token is None:
+        return 2
+
+    async def runner() -> None:
+        async with RiskonBot(config) as bot:
+            await bot.start(token)
+
+    try:
+        asyncio.run(runner())
+    except discord.LoginFailure:
+        print("riskon: Discord rejected the bot token; copy it again from the Developer "
+              "Portal (Bot > Reset Token) into DISCORD_TOKEN.", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def sync_commands(config: Config) -> int:
+    """`python -m bot sync`: publish the slash commands globally (takes up to an hour to show)."""
+    token = _prepare(config)
+    if token is None:
+        return 2
+
+    async def runner() -> int:
+        async with RiskonBot(config) as bot:
+            await bot.login(token)  # runs setup_hook, which loads the cogs
+            synced = await bot.tree.sync()
+            print(f"Synced {len(synced)} global commands: "
+                  + ", ".join(f"/{c.name}" for c in synced))
+        return 0
+
+    try:
+        return asyncio.run(runner())
+    except discord.LoginFailure:
+        print("riskon: Discord rejected the bot token.", file=sys.stderr)
+        return 2

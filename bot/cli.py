@@ -1,0 +1,146 @@
+"""`python -m bot` / `riskon`: run the bot, sync its commands, or ask a question in the terminal.
+
+The terminal front end is the quickest way to try a question without a Discord token:
+`python -m bot ask after ^RUT BTC-USD --data ../shared/market-data`. Exit codes are part of the
+contract for scripts: 0 answered, 1 no data (the reason on stderr), 2 bad input or setup.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from bot.config import ConfigError, load
+from bot.errors import DataUnavailable, NoData, RiskonError, UserError
+from bot.logs import setup_logging
+
+log = logging.getLogger(__name__)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one clear line on stderr, not a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="riskon", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+    commands.add_parser("run", help="run the Discord bot (the default)")
+    commands.add_parser("sync", help="publish slash commands globally (an explicit act)")
+    ask = commands.add_parser("ask", help="answer a question in the terminal, no token needed")
+    questions = ask.add_subparsers(dest="question", required=True, parser_class=_Parser)
+
+    common = _Parser(add_help=False)
+    common.add_argument("--data", metavar="DIR", help="a folder of Yahoo-layout CSVs to use "
+                        "instead of the network")
+    common.add_argument("--chart", metavar="PATH", help="where to write the PNG (default: a file "
+                        "in the current folder named after the question)")
+    common.add_argument("--json", action="store_true", help="print the answer as one JSON object")
+
+    p = questions.add_parser("ath", parents=[common], help="is it at an all-time high?")
+    p.add_argument("symbol")
+    p = questions.add_parser("after", parents=[common],
+                             help="what did TARGET do after fresh ATHs (or breakouts) of TRIGGER?")
+    p.add_argument("trigger")
+    p.add_argument("target")
+    p.add_argument("--horizons", default="30,90,180,365",
+                   help="calendar days, comma-separated (default 30,90,180,365)")
+    p.add_argument("--min-gap", type=_int("--min-gap"), default=63,
+                   help="sessions since the previous record for a record to count (default 63)")
+    p.add_argument("--event", choices=("ath", "breakout"), default="ath")
+    p.add_argument("--lookback", type=_int("--lookback"), default=252,
+                   help="sessions of prior highs a breakout must clear (default 252)")
+    p = questions.add_parser("corr", parents=[common], help="correlation of daily returns")
+    p.add_argument("a")
+    p.add_argument("b")
+    p.add_argument("--window", type=_int("--window"), default=90,
+                   help="rolling window in sessions (default 90)")
+    p = questions.add_parser("quote", parents=[common], help="last close and recent changes")
+    p.add_argument("symbol")
+    p = questions.add_parser("brief", parents=[common], help="the daily market brief")
+    p.add_argument("--watchlist", help="comma-separated symbols (default: the configured list)")
+    return parser
+
+
+def _int(option: str):
+    def convert(text: str) -> int:
+        try:
+            return int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option} must be a whole number, not {text!r}") \
+                from None
+    return convert
+
+
+async def _ask(args: argparse.Namespace) -> int:
+    from bot.report import render_text
+    from bot.services import build_services
+    from bot.store import Store
+
+    config = load()
+    # With --data the answer comes from files: keep the cache in memory, leave nothing behind.
+    store_path = ":memory:" if args.data else config.store.path
+    if args.data and not Path(args.data).is_dir():
+        raise UserError(f"--data {args.data}: no such folder.")
+    async with Store(store_path) as store:
+        services = build_services(config, store, csv_dir=args.data)
+        insights = services.insights
+        q = args.question
+        if q == "ath":
+            insight = await insights.ath(args.symbol)
+        elif q == "quote":
+            insight = await insights.quote(args.symbol)
+        elif q == "after":
+            insight = await insights.after(args.trigger, args.target, horizons=args.horizons,
+                                           min_gap=args.min_gap, event=args.event,
+                                           lookback=args.lookback)
+        elif q == "corr":
+            insight = await insights.correlation(args.a, args.b, window=args.window)
+        else:
+            watchlist = args.watchlist.split(",") if args.watchlist else None
+            insight = await insights.brief(watchlist or config.brief.watchlist)
+        await services.aclose()
+    chart_path = None
+    if insight.chart_png:
+        chart_path = args.chart or insight.chart_name
+        Path(chart_path).write_bytes(insight.chart_png)
+    if args.json:
+        print(json.dumps(insight.to_json(chart_path), ensure_ascii=False))
+    else:
+        print(render_text(insight, chart_path))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = args.command or "run"
+    try:
+        if command == "ask":
+            setup_logging("WARNING")
+            return asyncio.run(_ask(args))
+        from bot.app import run_bot, sync_commands
+
+        config = load()
+        setup_logging(config.logging.level)
+        return run_bot(config) if command == "run" else sync_commands(config)
+    except ConfigError as exc:
+        print(f"riskon: {exc}", file=sys.stderr)
+        return 2
+    except UserError as exc:
+        print(f"riskon: {exc}", file=sys.stderr)
+        return 2
+    except (NoData, DataUnavailable) as exc:
+        print(f"riskon: {exc}", file=sys.stderr)
+        return 1
+    except RiskonError as exc:
+        print(f"riskon: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,61 @@
+"""What every riskon command shares: symbol options, the per-user cooldown, the answer flow."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import discord
+from discord import app_commands
+
+from bot.embeds import insight_embed
+from bot.insights import Insight
+from bot.market.symbols import SYMBOL_PATTERN, Asset, resolve, search
+
+
+class SymbolTransformer(app_commands.Transformer):
+    """A symbol option: autocompleted from the registry, validated again on use.
+
+    Autocomplete is only a suggestion list; people can type anything, so `transform` resolves
+    the final text and raises `UnknownSymbol` (with suggestions) before anything is fetched.
+    """
+
+    async def transform(self, interaction: discord.Interaction, value: str) -> Asset:
+        return resolve(value)
+
+    async def autocomplete(  # type: ignore[override]
+        self, interaction: discord.Interaction, value: str
+    ) -> list[app_commands.Choice[str]]:
+        choices = [app_commands.Choice(name=a.label, value=a.symbol) for a in search(value, 25)]
+        typed = value.strip().upper()
+        if typed and SYMBOL_PATTERN.fullmatch(typed) and typed not in {c.value for c in choices}:
+            choices.insert(0, app_commands.Choice(name=f"{typed} (as typed)", value=typed))
+        return choices[:25]
+
+
+Symbol = app_commands.Transform[Asset, SymbolTransformer]
+
+
+def per_user_cooldown(interaction: discord.Interaction) -> app_commands.Cooldown | None:
+    """Rate from config, keyed by user: one person cannot flood a channel or the data source."""
+    config = interaction.client.config.discord  # type: ignore[attr-defined]
+    return app_commands.Cooldown(config.cooldown_uses, config.cooldown_seconds)
+
+
+cooldown = app_commands.checks.dynamic_cooldown(per_user_cooldown, key=lambda i: i.user.id)
+
+
+async def answer(
+    interaction: discord.Interaction, make: Callable[[], Awaitable[Insight]]
+) -> None:
+    """Defer (fetching and rendering can take a moment), compute, follow up with embed + chart.
+
+    Options were validated before this runs, so a user's mistake is answered privately without
+    a public "thinking…" message; failures after deferral go to the tree's error handler.
+    """
+    await interaction.response.defer(thinking=True)
+    insight = await make()
+    embed, file = insight_embed(insight)
+    if file is not None:
+        await interaction.followup.send(embed=embed, file=file)
+    else:
+        await interaction.followup.send(embed=embed)

@@ -1,0 +1,60 @@
+"""Building the data and answer services from config: one place, shared by bot and terminal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from bot.config import Config
+from bot.insights import Insights
+from bot.market.csvdir import CsvProvider
+from bot.market.data import MacroData, MarketData
+from bot.market.fred import FredCsvProvider, FredProvider
+from bot.market.yahoo import YahooProvider
+from bot.store import Store
+
+
+@dataclass
+class Services:
+    market: MarketData
+    macro: MacroData | None
+    insights: Insights
+
+    async def aclose(self) -> None:
+        """Release network sessions the providers opened (FRED's aiohttp session)."""
+        for provider in (getattr(self.macro, "provider", None), self.market.provider):
+            close = getattr(provider, "close", None) or getattr(provider, "aclose", None)
+            if close is not None:
+                result = close()
+                if hasattr(result, "__await__"):
+                    await result
+
+
+def build_services(config: Config, store: Store, *, csv_dir: str | None = None) -> Services:
+    """Wire providers, cache and the insights service. `csv_dir` overrides `[data] csv_dir`."""
+    data = config.data
+    folder = csv_dir or (data.csv_dir if data.provider == "csv" else "")
+    if folder:
+        provider = CsvProvider(Path(folder))
+    else:
+        provider = YahooProvider(
+            data_dir=Path(data.dir), timeout=data.yahoo_timeout, retries=data.yahoo_retries
+        )
+    market = MarketData(
+        store,
+        provider,
+        max_age_equity=timedelta(minutes=data.max_age_equity_minutes),
+        max_age_crypto=timedelta(minutes=data.max_age_crypto_minutes),
+        memory_symbols=data.memory_symbols,
+    )
+    macro = None
+    if config.fred.enabled:
+        fred_folder = config.fred.csv_dir or (folder if folder else "")
+        fred = (
+            FredCsvProvider(Path(fred_folder))
+            if fred_folder
+            else FredProvider(base_url=config.fred.base_url, timeout=config.fred.timeout)
+        )
+        macro = MacroData(fred)
+    return Services(market=market, macro=macro, insights=Insights(market, macro))
