@@ -1,6 +1,23 @@
-"""Charts: plain pandas data in, PNG bytes out (thread-safe, no pyplot)."""
+"""Charts: plain pandas data in, PNG bytes out.
+
+Every function builds its own ``Figure`` on an Agg canvas (no pyplot, no rcParams changes), so
+they are safe to call from worker threads at the same time.
+"""
 
 from .ath import ath_chart
+from .correlation import correlation_chart
 from .event import event_chart
+from .quote import brief_chart, brief_size, quote_chart
+from .theme import MAIN_SIZE, SMALL_SIZE, decimate
 
-__all__ = ["ath_chart", "event_chart"]
+__all__ = [
+    "MAIN_SIZE",
+    "SMALL_SIZE",
+    "ath_chart",
+    "brief_chart",
+    "brief_size",
+    "correlation_chart",
+    "decimate",
+    "event_chart",
+    "quote_chart",
+]

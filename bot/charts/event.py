@@ -100,7 +100,8 @@ def _paths_panel(ax, paths: pd.DataFrame, band: pd.DataFrame | None) -> None:
     log = t.wants_log(vals, 4.0)
     t.price_axis(ax, vals, log_ratio=4.0)
     head = 44 / ax.get_window_extent().height if handles else 0.0
-    ax.set_ylim(*t.padded_limits(float(vals.min()), float(vals.max()), log=log, top=head))
+    lo, hi = min(float(vals.min()), 95.0), max(float(vals.max()), 105.0)
+    ax.set_ylim(*t.padded_limits(lo, hi, log=log, top=head))
     if not live:
         t.empty_note(ax, "No completed episodes yet" if pending else "No past episodes")
     if handles:

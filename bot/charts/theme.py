@@ -76,9 +76,9 @@ def rect(fig: Figure, left: float, bottom: float, right: float, top: float) -> l
     return [left / w, bottom / h, (w - left - right) / w, (h - bottom - top) / h]
 
 
-def add_axes(fig: Figure, box: Sequence[float], **kw) -> Axes:
+def add_axes(fig: Figure, box: Sequence[float], *, fs: float = FS_TICK, **kw) -> Axes:
     ax = fig.add_axes(box, **kw)
-    style_axes(ax)
+    style_axes(ax, fs)
     return ax
 
 
@@ -218,7 +218,7 @@ def price_axis(ax: Axes, values: np.ndarray | pd.Series, *, log_ratio: float = 1
         ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0), numticks=12))
         ax.yaxis.set_minor_formatter(NullFormatter())
     else:
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: fmt_num(x)))
 
 
