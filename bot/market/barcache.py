@@ -53,7 +53,7 @@ def rows_to_frame(rows: list[tuple]) -> pd.DataFrame:
     if not rows:
         return empty_bars()
     dates, *values = zip(*rows, strict=True)
-    index = pd.DatetimeIndex(np.array(dates, dtype="datetime64[D]").astype("datetime64[ns]"),
+    index = pd.DatetimeIndex(np.array(dates, dtype="datetime64[D]").astype("datetime64[us]"),
                              name="Date")
     # None (SQL NULL) becomes NaN in a float array.
     data = {c: np.array(v, dtype="float64") for c, v in zip(COLUMNS, values, strict=True)}

@@ -53,7 +53,7 @@ def check_symbol(symbol: str) -> str:
 
 def empty_bars() -> pd.DataFrame:
     """A zero-row frame with the bars layout (for internal merges, never returned to callers)."""
-    index = pd.DatetimeIndex([], dtype="datetime64[ns]", name="Date")
+    index = pd.DatetimeIndex([], dtype="datetime64[us]", name="Date")
     return pd.DataFrame({c: pd.Series(dtype="float64") for c in COLUMNS}, index=index)
 
 
@@ -70,7 +70,8 @@ def clean_bars(
     index = pd.DatetimeIndex(frame.index)
     if index.tz is not None:
         index = index.tz_localize(None)
-    index = index.normalize()
+    # No freq: a cached series may gain or lose days, and a stale "B" freq would then lie.
+    index = pd.DatetimeIndex(index.normalize().astype("datetime64[us]"), freq=None, name="Date")
 
     data: dict[str, np.ndarray] = {}
     for column in COLUMNS:
@@ -80,8 +81,7 @@ def clean_bars(
             )
         else:
             data[column] = np.full(len(frame), np.nan)
-    out = pd.DataFrame(data, index=index.astype("datetime64[ns]"))
-    out.index.name = "Date"
+    out = pd.DataFrame(data, index=index)
 
     total = len(out)
     close = out["Close"].to_numpy()

@@ -21,7 +21,7 @@ import pandas as pd
 
 from bot.errors import DataUnavailable, NoData, ProviderError, UnknownSymbol
 from bot.market import barcache, symbols
-from bot.market.base import PriceProvider, check_symbol
+from bot.market.base import PriceProvider, check_symbol, clean_bars
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -214,6 +214,11 @@ class MarketData:
             return self._fallback(symbol, cached, source, f"internal error ({type(exc).__name__})")
 
         finished = self.clock()
+        # Providers promise clean bars; checking again is ~1 ms and keeps one buggy provider
+        # from breaking the SQLite constraints (close > 0) or the index type analytics expect.
+        fresh, _ = clean_bars(fresh, source=source, symbol=symbol)
+        if fresh.empty:
+            return self._fallback(symbol, cached, source, "the provider returned no usable bars")
         merged = self._merge(cached, fresh, start)
         history = PriceHistory(symbol=symbol, bars=merged, as_of=finished, source=source)
         try:
