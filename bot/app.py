@@ -79,7 +79,7 @@ class RiskonBot(commands.Bot):
             log.info("Synced %d commands to development guild %s", len(synced), guild_id)
 
     @property
-    def insights(self):  # noqa: ANN201 - the Insights service, for cogs
+    def insights(self):
         assert self.services is not None, "setup_hook has not run"
         return self.services.insights
 
@@ -116,8 +116,11 @@ def run_bot(config: Config) -> int:
     try:
         asyncio.run(runner())
     except discord.LoginFailure:
-        print("riskon: Discord rejected the bot token; copy it again from the Developer "
-              "Portal (Bot > Reset Token) into DISCORD_TOKEN.", file=sys.stderr)
+        print(
+            "riskon: Discord rejected the bot token; copy it again from the Developer "
+            "Portal (Bot > Reset Token) into DISCORD_TOKEN.",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         pass
@@ -134,8 +137,9 @@ def sync_commands(config: Config) -> int:
         async with RiskonBot(config) as bot:
             await bot.login(token)  # runs setup_hook, which loads the cogs
             synced = await bot.tree.sync()
-            print(f"Synced {len(synced)} global commands: "
-                  + ", ".join(f"/{c.name}" for c in synced))
+            print(
+                f"Synced {len(synced)} global commands: " + ", ".join(f"/{c.name}" for c in synced)
+            )
         return 0
 
     try:

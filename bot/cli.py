@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from bot.config import ConfigError, load
+from bot.answers.model import Insight
+from bot.config import Config, ConfigError, load
 from bot.errors import DataUnavailable, NoData, RiskonError, UserError
 from bot.logs import setup_logging
 
@@ -38,30 +39,53 @@ def build_parser() -> argparse.ArgumentParser:
     questions = ask.add_subparsers(dest="question", required=True, parser_class=_Parser)
 
     common = _Parser(add_help=False)
-    common.add_argument("--data", metavar="DIR", help="a folder of Yahoo-layout CSVs to use "
-                        "instead of the network")
-    common.add_argument("--chart", metavar="PATH", help="where to write the PNG (default: a file "
-                        "in the current folder named after the question)")
+    common.add_argument(
+        "--data", metavar="DIR", help="a folder of Yahoo-layout CSVs to use instead of the network"
+    )
+    common.add_argument(
+        "--chart",
+        metavar="PATH",
+        help="where to write the PNG (default: a file "
+        "in the current folder named after the question)",
+    )
     common.add_argument("--json", action="store_true", help="print the answer as one JSON object")
 
     p = questions.add_parser("ath", parents=[common], help="is it at an all-time high?")
     p.add_argument("symbol")
-    p = questions.add_parser("after", parents=[common],
-                             help="what did TARGET do after fresh ATHs (or breakouts) of TRIGGER?")
+    p = questions.add_parser(
+        "after",
+        parents=[common],
+        help="what did TARGET do after fresh ATHs (or breakouts) of TRIGGER?",
+    )
     p.add_argument("trigger")
     p.add_argument("target")
-    p.add_argument("--horizons", default="30,90,180,365",
-                   help="calendar days, comma-separated (default 30,90,180,365)")
-    p.add_argument("--min-gap", type=_int("--min-gap"), default=63,
-                   help="sessions since the previous record for a record to count (default 63)")
+    p.add_argument(
+        "--horizons",
+        default="30,90,180,365",
+        help="calendar days, comma-separated (default 30,90,180,365)",
+    )
+    p.add_argument(
+        "--min-gap",
+        type=_int("--min-gap"),
+        default=63,
+        help="sessions since the previous record for a record to count (default 63)",
+    )
     p.add_argument("--event", choices=("ath", "breakout"), default="ath")
-    p.add_argument("--lookback", type=_int("--lookback"), default=252,
-                   help="sessions of prior highs a breakout must clear (default 252)")
+    p.add_argument(
+        "--lookback",
+        type=_int("--lookback"),
+        default=252,
+        help="sessions of prior highs a breakout must clear (default 252)",
+    )
     p = questions.add_parser("corr", parents=[common], help="correlation of daily returns")
     p.add_argument("a")
     p.add_argument("b")
-    p.add_argument("--window", type=_int("--window"), default=90,
-                   help="rolling window in sessions (default 90)")
+    p.add_argument(
+        "--window",
+        type=_int("--window"),
+        default=90,
+        help="rolling window in sessions (default 90)",
+    )
     p = questions.add_parser("quote", parents=[common], help="last close and recent changes")
     p.add_argument("symbol")
     p = questions.add_parser("brief", parents=[common], help="the daily market brief")
@@ -74,21 +98,41 @@ def _int(option: str):
         try:
             return int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{option} must be a whole number, not {text!r}") \
-                from None
+            raise argparse.ArgumentTypeError(
+                f"{option} must be a whole number, not {text!r}"
+            ) from None
+
     return convert
 
 
-async def _ask(args: argparse.Namespace) -> int:
+def _ask(args: argparse.Namespace) -> int:
     from bot.report import render_text
+
+    config = load()
+    if args.data and not Path(args.data).is_dir():
+        raise UserError(f"--data {args.data}: no such folder.")
+    insight = asyncio.run(_answer(args, config))
+    chart_path = None
+    if insight.chart_png:
+        chart_path = args.chart or insight.chart_name
+        try:
+            Path(chart_path).write_bytes(insight.chart_png)
+        except OSError as exc:
+            problem = f"--chart {chart_path}: cannot write the chart ({exc.strerror})."
+            raise UserError(problem) from None
+    if args.json:
+        print(json.dumps(insight.to_json(chart_path), ensure_ascii=False))
+    else:
+        print(render_text(insight, chart_path))
+    return 0
+
+
+async def _answer(args: argparse.Namespace, config: Config) -> Insight:
     from bot.services import build_services
     from bot.store import Store
 
-    config = load()
     # With --data the answer comes from files: keep the cache in memory, leave nothing behind.
     store_path = ":memory:" if args.data else config.store.path
-    if args.data and not Path(args.data).is_dir():
-        raise UserError(f"--data {args.data}: no such folder.")
     async with Store(store_path) as store:
         services = build_services(config, store, csv_dir=args.data)
         insights = services.insights
@@ -98,24 +142,21 @@ async def _ask(args: argparse.Namespace) -> int:
         elif q == "quote":
             insight = await insights.quote(args.symbol)
         elif q == "after":
-            insight = await insights.after(args.trigger, args.target, horizons=args.horizons,
-                                           min_gap=args.min_gap, event=args.event,
-                                           lookback=args.lookback)
+            insight = await insights.after(
+                args.trigger,
+                args.target,
+                horizons=args.horizons,
+                min_gap=args.min_gap,
+                event=args.event,
+                lookback=args.lookback,
+            )
         elif q == "corr":
             insight = await insights.correlation(args.a, args.b, window=args.window)
         else:
             watchlist = args.watchlist.split(",") if args.watchlist else None
             insight = await insights.brief(watchlist or config.brief.watchlist)
         await services.aclose()
-    chart_path = None
-    if insight.chart_png:
-        chart_path = args.chart or insight.chart_name
-        Path(chart_path).write_bytes(insight.chart_png)
-    if args.json:
-        print(json.dumps(insight.to_json(chart_path), ensure_ascii=False))
-    else:
-        print(render_text(insight, chart_path))
-    return 0
+    return insight
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command == "ask":
             setup_logging("WARNING")
-            return asyncio.run(_ask(args))
+            return _ask(args)
         from bot.app import run_bot, sync_commands
 
         config = load()

@@ -44,9 +44,7 @@ def per_user_cooldown(interaction: discord.Interaction) -> app_commands.Cooldown
 cooldown = app_commands.checks.dynamic_cooldown(per_user_cooldown, key=lambda i: i.user.id)
 
 
-async def answer(
-    interaction: discord.Interaction, make: Callable[[], Awaitable[Insight]]
-) -> None:
+async def answer(interaction: discord.Interaction, make: Callable[[], Awaitable[Insight]]) -> None:
     """Defer (fetching and rendering can take a moment), compute, follow up with embed + chart.
 
     Options were validated before this runs, so a user's mistake is answered privately without

@@ -12,13 +12,18 @@ import io
 
 import discord
 
-from bot.insights import Insight, Table
+from bot.answers.model import Insight, Table
 from bot.report import render_table
 
 FIELD_LIMIT = 1024
 EMBED_LIMIT = 6000
-COLOURS = {"ath": 0x56B4E9, "after": 0xE69F00, "corr": 0x009E73, "quote": 0xCC79A7,
-           "brief": 0x0072B2}
+COLOURS = {
+    "ath": 0x56B4E9,
+    "after": 0xE69F00,
+    "corr": 0x009E73,
+    "quote": 0xCC79A7,
+    "brief": 0x0072B2,
+}
 STALE_COLOUR = 0x999999
 
 

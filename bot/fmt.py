@@ -28,7 +28,7 @@ def share(value: float | None) -> str:
 def price(value: float | None) -> str:
     if not is_num(value):
         return "n/a"
-    if abs(value) >= 1000:
+    if abs(value) >= 100_000:
         return f"{value:,.0f}"
     if abs(value) >= 1:
         return f"{value:,.2f}"

@@ -11,14 +11,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from bot.errors import BadInput
+from bot.answers.after import answer_after
+from bot.answers.ath import answer_ath
+from bot.answers.brief import BriefInputs, answer_brief
+from bot.answers.corr import answer_correlation
+from bot.answers.model import Insight, Table
+from bot.answers.quote import answer_quote
+from bot.errors import BadInput, NoData, ProviderError, RiskonError, UserError
 from bot.market.symbols import Asset, resolve
 
 log = logging.getLogger(__name__)
+
+__all__ = ["Insight", "Insights", "Table", "parse_horizons"]
 
 T = TypeVar("T")
 EventKind = Literal["ath", "breakout"]
@@ -30,61 +36,12 @@ LOOKBACK_RANGE = (20, 2520)
 DEFAULT_HORIZONS = (30, 90, 180, 365)
 
 
-@dataclass
-class Table:
-    columns: list[str]
-    rows: list[list[str]]
-
-
-@dataclass
-class Insight:
-    """An answer as plain data: front ends only lay it out.
-
-    `data` is the machine-readable payload (`--json`, tests); everything else is for people.
-    """
-
-    kind: str
-    title: str
-    verdict: str
-    figures: list[tuple[str, str]] = field(default_factory=list)
-    table: Table | None = None
-    caveats: list[str] = field(default_factory=list)
-    chart_png: bytes | None = None
-    chart_name: str = "chart.png"
-    as_of: str = ""  # the last data date the answer rests on, YYYY-MM-DD
-    fetched_at: datetime | None = None
-    sources: list[str] = field(default_factory=list)
-    stale: bool = False
-    notes: list[str] = field(default_factory=list)  # e.g. sections left out of a brief
-    data: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def footer(self) -> str:
-        source = ", ".join(dict.fromkeys(self.sources)) or "n/a"
-        text = f"Source: {source} · data to {self.as_of or 'n/a'}"
-        if self.stale:
-            text += " · STALE (source unreachable)"
-        return text + " · not investment advice"
-
-    def to_json(self, chart_path: str | None = None) -> dict[str, Any]:
-        payload = {"kind": self.kind, **self.data}
-        payload.update(
-            caveats=list(self.caveats),
-            as_of=self.as_of,
-            fetched_at=self.fetched_at.isoformat() if self.fetched_at else None,
-            stale=self.stale,
-            sources=list(dict.fromkeys(self.sources)),
-            chart=chart_path,
-            title=self.title,
-            verdict=self.verdict,
-        )
-        return payload
-
-
 def check_range(name: str, value: int, bounds: tuple[int, int], unit: str) -> int:
     low, high = bounds
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise BadInput(f"{name} must be a whole number of {unit} from {low} to {high}, not {value!r}.")
+        raise BadInput(
+            f"{name} must be a whole number of {unit} from {low} to {high}, not {value!r}."
+        )
     return value
 
 
@@ -120,15 +77,11 @@ class Insights:
         return list(await asyncio.gather(*(self.market.daily(a.symbol) for a in assets)))
 
     async def ath(self, symbol: str) -> Insight:
-        from bot.answers.ath import answer_ath
-
         asset = resolve(symbol)
         (history,) = await self._histories(asset)
         return await self._offload(answer_ath, asset, history)
 
     async def quote(self, symbol: str) -> Insight:
-        from bot.answers.quote import answer_quote
-
         asset = resolve(symbol)
         (history,) = await self._histories(asset)
         return await self._offload(answer_quote, asset, history)
@@ -143,8 +96,6 @@ class Insights:
         event: EventKind = "ath",
         lookback: int = 252,
     ) -> Insight:
-        from bot.answers.after import answer_after
-
         chosen = parse_horizons(horizons)
         check_range("min_gap", min_gap, MIN_GAP_RANGE, "sessions")
         check_range("The breakout lookback", lookback, LOOKBACK_RANGE, "sessions")
@@ -153,16 +104,21 @@ class Insights:
         trigger_asset, target_asset = resolve(trigger), resolve(target)
         trigger_history, target_history = await self._histories(trigger_asset, target_asset)
         return await self._offload(
-            answer_after, trigger_asset, trigger_history, target_asset, target_history,
-            horizons=chosen, min_gap=min_gap, event=event, lookback=lookback,
+            answer_after,
+            trigger_asset,
+            trigger_history,
+            target_asset,
+            target_history,
+            horizons=chosen,
+            min_gap=min_gap,
+            event=event,
+            lookback=lookback,
         )
 
     async def breakout(self, trigger: str, target: str, **options: Any) -> Insight:
         return await self.after(trigger, target, event="breakout", **options)
 
     async def correlation(self, a: str, b: str, *, window: int = 90) -> Insight:
-        from bot.answers.corr import answer_correlation
-
         check_range("The window", window, WINDOW_RANGE, "sessions")
         asset_a, asset_b = resolve(a), resolve(b)
         if asset_a.symbol == asset_b.symbol:
@@ -171,3 +127,66 @@ class Insights:
         return await self._offload(
             answer_correlation, asset_a, history_a, asset_b, history_b, window=window
         )
+
+    async def _gather_histories(
+        self, symbols: Sequence[str]
+    ) -> tuple[list[tuple[Asset, Any]], dict[str, str]]:
+        """Fetch many symbols at once; a failure becomes a sentence, not a lost brief."""
+        assets: list[Asset] = []
+        missing: dict[str, str] = {}
+        for text in symbols:
+            try:
+                assets.append(resolve(text))
+            except UserError as exc:
+                missing[text] = str(exc)
+        results = await asyncio.gather(
+            *(self.market.daily(a.symbol) for a in assets), return_exceptions=True
+        )
+        arrived = []
+        for asset, result in zip(assets, results, strict=True):
+            if isinstance(result, RiskonError):
+                missing[asset.symbol] = str(result)
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                arrived.append((asset, result))
+        return arrived, missing
+
+    async def _macro(self, series_ids: Sequence[str]) -> tuple[dict[str, Any], dict[str, str]]:
+        if self.macro is None:
+            return {}, {}
+        results = await asyncio.gather(
+            *(self.macro.fred(i) for i in series_ids), return_exceptions=True
+        )
+        found: dict[str, Any] = {}
+        missing: dict[str, str] = {}
+        for series_id, result in zip(series_ids, results, strict=True):
+            if isinstance(result, (ProviderError, NoData, UserError)):
+                missing[series_id] = f"FRED did not answer for {series_id} ({result})"
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                found[series_id] = result[0]
+        return found, missing
+
+    async def brief(self, watchlist: Sequence[str], *, min_gap: int = 63) -> Insight:
+        """The daily brief for one watchlist: shared by /brief, the scheduler and the terminal."""
+        if not watchlist:
+            raise BadInput("The watchlist is empty; add symbols with /config watchlist add.")
+        arrived, missing = await self._gather_histories(list(dict.fromkeys(watchlist)))
+        by_symbol = {a.symbol: h for a, h in arrived}
+        context = [s for s in ("^RUT", "BTC-USD", "^VIX") if s not in by_symbol]
+        extra, _ = await self._gather_histories(context)
+        by_symbol.update({a.symbol: h for a, h in extra})
+        macro, macro_missing = await self._macro(("WALCL", "WTREGEN", "RRPONTSYD", "BAMLH0A0HYM2"))
+        inputs = BriefInputs(
+            watchlist=arrived,
+            missing=missing,
+            rut=by_symbol.get("^RUT"),
+            btc=by_symbol.get("BTC-USD"),
+            vix=by_symbol.get("^VIX"),
+            macro=macro,
+            macro_missing=macro_missing,
+            min_gap=min_gap,
+        )
+        return await self._offload(answer_brief, inputs)

@@ -4,24 +4,31 @@ from __future__ import annotations
 
 import textwrap
 
-from bot.insights import Insight, Table
+from bot.answers.model import Insight, Table
 
 
 def render_table(table: Table, indent: str = "  ") -> list[str]:
     widths = [len(c) for c in table.columns]
     for row in table.rows:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
-    line = lambda cells: indent + "  ".join(  # noqa: E731
-        cell.ljust(w) if i == 0 else cell.rjust(w)
-        for i, (cell, w) in enumerate(zip(cells, widths, strict=True))
-    )
-    return [line(table.columns), indent + "  ".join("-" * w for w in widths),
-            *(line(row) for row in table.rows)]
+    def line(cells):
+        return (
+            indent
+            + "  ".join(
+                cell.ljust(w) if i == 0 else cell.rjust(w)
+                for i, (cell, w) in enumerate(zip(cells, widths, strict=True))
+            )
+        )
+    return [
+        line(table.columns),
+        indent + "  ".join("-" * w for w in widths),
+        *(line(row) for row in table.rows),
+    ]
 
 
 def render_text(insight: Insight, chart_path: str | None) -> str:
     out = [insight.title, "=" * len(insight.title), ""]
-    out += textwrap.wrap(insight.verdict, 96) + [""]
+    out += [*textwrap.wrap(insight.verdict, 96), ""]
     if insight.figures:
         width = max(len(label) for label, _ in insight.figures)
         out += [f"  {label.ljust(width)}  {value}" for label, value in insight.figures] + [""]

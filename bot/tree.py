@@ -66,8 +66,14 @@ class RiskonTree(app_commands.CommandTree):
         if message is None:
             error_id = uuid.uuid4().hex[:8]
             command = interaction.command.qualified_name if interaction.command else "?"
-            log.error("Command /%s failed [error id %s]", command, error_id,
-                      exc_info=getattr(error, "original", error))
-            message = (f"Sorry, something went wrong on riskon's side (error id {error_id}). "
-                       "It has been logged; please try again later.")
+            log.error(
+                "Command /%s failed [error id %s]",
+                command,
+                error_id,
+                exc_info=getattr(error, "original", error),
+            )
+            message = (
+                f"Sorry, something went wrong on riskon's side (error id {error_id}). "
+                "It has been logged; please try again later."
+            )
         await reply_privately(interaction, message)

@@ -20,8 +20,12 @@ from bot.schedule import next_run, parse_hhmm, parse_timezone, timezone_choices
 from bot.settings import MAX_WATCHLIST, GuildSettings
 
 #: What riskon needs in the brief channel, with the names Discord's UI shows.
-NEEDED = (("view_channel", "View Channel"), ("send_messages", "Send Messages"),
-          ("embed_links", "Embed Links"), ("attach_files", "Attach Files"))
+NEEDED = (
+    ("view_channel", "View Channel"),
+    ("send_messages", "Send Messages"),
+    ("embed_links", "Embed Links"),
+    ("attach_files", "Attach Files"),
+)
 
 
 def missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -> list[str]:
@@ -49,17 +53,20 @@ def describe(settings: GuildSettings, now: datetime | None = None) -> discord.Em
 
 class Admin(commands.Cog):
     config = app_commands.Group(
-        name="config", description="riskon's settings for this server (Manage Server only)",
-        guild_only=True, default_permissions=discord.Permissions(manage_guild=True),
+        name="config",
+        description="riskon's settings for this server (Manage Server only)",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
     )
-    watchlist = app_commands.Group(name="watchlist", description="The brief's symbols",
-                                   parent=config)
+    watchlist = app_commands.Group(
+        name="watchlist", description="The brief's symbols", parent=config
+    )
 
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
 
     @property
-    def settings(self):  # noqa: ANN201 - GuildSettingsRepo
+    def settings(self):
         return self.bot.settings  # type: ignore[attr-defined]
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
@@ -69,8 +76,9 @@ class Admin(commands.Cog):
             raise app_commands.MissingPermissions(["manage_guild"])
         return True
 
-    async def _done(self, interaction: discord.Interaction, text: str,
-                    settings: GuildSettings | None = None) -> None:
+    async def _done(
+        self, interaction: discord.Interaction, text: str, settings: GuildSettings | None = None
+    ) -> None:
         embed = describe(settings) if settings is not None else None
         if embed is not None:
             await interaction.response.send_message(text, embed=embed, ephemeral=True)
@@ -91,8 +99,9 @@ class Admin(commands.Cog):
                 f"riskon can't post briefs in #{channel.name}: it lacks "
                 f"{', '.join(missing)} there. Grant that, then run /config channel again."
             )
-        settings = await self.settings.update(interaction.guild_id, channel_id=channel.id,
-                                              disabled_reason=None)
+        settings = await self.settings.update(
+            interaction.guild_id, channel_id=channel.id, disabled_reason=None
+        )
         await self._done(interaction, f"Briefs will go to {channel.mention}.", settings)
 
     @config.command(name="time", description="Local time of the daily brief (24-hour HH:MM).")
@@ -119,9 +128,12 @@ class Admin(commands.Cog):
         if symbol.symbol in current:
             raise BadInput(f"{symbol.symbol} is already on the watchlist.")
         if len(current) >= MAX_WATCHLIST:
-            raise BadInput(f"The watchlist holds at most {MAX_WATCHLIST} symbols; remove one first.")
-        settings = await self.settings.update(interaction.guild_id,
-                                              watchlist=(*current, symbol.symbol))
+            raise BadInput(
+                f"The watchlist holds at most {MAX_WATCHLIST} symbols; remove one first."
+            )
+        settings = await self.settings.update(
+            interaction.guild_id, watchlist=(*current, symbol.symbol)
+        )
         await self._done(interaction, f"Added {symbol.label} to the watchlist.", settings)
 
     @watchlist.command(name="remove", description="Remove a symbol from the brief's watchlist.")
@@ -139,8 +151,9 @@ class Admin(commands.Cog):
         current = await self.settings.get(interaction.guild_id)
         if state == "on" and current.channel_id is None:
             raise BadInput("Choose a channel first with /config channel, then turn briefs on.")
-        settings = await self.settings.update(interaction.guild_id, brief_enabled=state == "on",
-                                              disabled_reason=None)
+        settings = await self.settings.update(
+            interaction.guild_id, brief_enabled=state == "on", disabled_reason=None
+        )
         await self._done(interaction, f"Daily brief is {state}.", settings)
 
     @config.command(name="reset", description="Forget this server's settings (back to defaults).")

@@ -17,7 +17,8 @@ class Correlation(commands.Cog):
 
     @app_commands.command(name="corr", description="Correlation of two assets' daily returns.")
     @app_commands.describe(
-        a="First asset, e.g. russell 2000", b="Second asset, e.g. bitcoin",
+        a="First asset, e.g. russell 2000",
+        b="Second asset, e.g. bitcoin",
         window="Rolling window in shared sessions (default 90)",
     )
     @cooldown
@@ -30,8 +31,9 @@ class Correlation(commands.Cog):
     ) -> None:
         if a.symbol == b.symbol:
             raise BadInput("Pick two different assets to correlate.")
-        await answer(interaction, lambda: self.bot.insights.correlation(a.symbol, b.symbol,
-                                                                         window=window))
+        await answer(
+            interaction, lambda: self.bot.insights.correlation(a.symbol, b.symbol, window=window)
+        )
 
 
 async def setup(bot: commands.Bot) -> None:

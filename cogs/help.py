@@ -8,9 +8,11 @@ from discord.ext import commands
 
 COMMANDS = (
     ("/ath symbol", "Is it at an all-time high? Record close, distance from it, chart."),
-    ("/after trigger target [horizon] [min_gap] [event]",
-     "After every fresh ATH (or 52-week breakout) of the trigger, what did the target do over "
-     "30/90/180/365 days, against its ordinary base rate? The whole record, every episode."),
+    (
+        "/after trigger target [horizon] [min_gap] [event]",
+        "After every fresh ATH (or 52-week breakout) of the trigger, what did the target do over "
+        "30/90/180/365 days, against its ordinary base rate? The whole record, every episode.",
+    ),
     ("/corr a b [window]", "Correlation of daily returns, now and over history."),
     ("/quote symbol", "Last close, 1-day/1-week/1-month/YTD change, distance from the record."),
     ("/brief", "Today's market brief for this server's watchlist."),
@@ -22,11 +24,16 @@ class Help(commands.Cog):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="help", description="What riskon does and where its data comes from.")
+    @app_commands.command(
+        name="help", description="What riskon does and where its data comes from."
+    )
     async def help(self, interaction: discord.Interaction) -> None:
         config = self.bot.config.data  # type: ignore[attr-defined]
-        source = ("a local folder of CSV files" if config.provider == "csv"
-                  else "Yahoo Finance (daily bars)")
+        source = (
+            "a local folder of CSV files"
+            if config.provider == "csv"
+            else "Yahoo Finance (daily bars)"
+        )
         embed = discord.Embed(
             title="riskon: market questions, answered with the whole record",
             description=(

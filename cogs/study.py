@@ -51,10 +51,16 @@ class Study(commands.Cog):
         min_gap: app_commands.Range[int, MIN_GAP_RANGE[0], MIN_GAP_RANGE[1]] = 63,
         event: Literal["ath", "breakout"] = "ath",
     ) -> None:
-        await answer(interaction, lambda: self.bot.insights.after(
-            trigger.symbol, target.symbol, horizons=horizons_up_to(horizon), min_gap=min_gap,
-            event=event,
-        ))
+        await answer(
+            interaction,
+            lambda: self.bot.insights.after(
+                trigger.symbol,
+                target.symbol,
+                horizons=horizons_up_to(horizon),
+                min_gap=min_gap,
+                event=event,
+            ),
+        )
 
 
 async def setup(bot: commands.Bot) -> None:

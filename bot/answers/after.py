@@ -16,8 +16,8 @@ from bot.analytics import (
     study_caveats,
 )
 from bot.answers.common import chart_footer, file_stem, partial_last_bar, provenance, stale_note
+from bot.answers.model import Insight, Table
 from bot.charts import event_chart
-from bot.insights import Insight, Table
 from bot.market.symbols import Asset
 
 
@@ -47,30 +47,46 @@ def answer_after(
     figures = []
     for h in horizons:
         s = study.stats[h]
-        figures.append((
-            f"{fmt.horizon(h)} after (n={s.n})",
-            f"median {fmt.pct(s.median)}, higher {fmt.share(s.hit_rate)} · "
-            f"any day: median {fmt.pct(s.base_median)}, higher {fmt.share(s.base_hit_rate)}"
-            + (f" · random days as good: {fmt.share(s.p_random_as_good)}" if s.n else ""),
-        ))
+        figures.append(
+            (
+                f"{fmt.horizon(h)} after (n={s.n})",
+                f"median {fmt.pct(s.median)}, higher {fmt.share(s.hit_rate)} · "
+                f"any day: median {fmt.pct(s.base_median)}, higher {fmt.share(s.base_hit_rate)}"
+                + (f" · random days as good: {fmt.share(s.p_random_as_good)}" if s.n else ""),
+            )
+        )
     pending = sum(1 for e in study.episodes if e.pending)
     if pending:
         figures.append(("Still running", f"{pending} recent episode(s), not in the statistics"))
 
     last_h = horizons[-1]
     table = Table(
-        columns=["Event", f"{trigger.symbol} close", f"{target.symbol} entry",
-                 *[fmt.horizon(h) for h in horizons], f"max DD {fmt.horizon(last_h)}"],
+        columns=[
+            "Event",
+            f"{trigger.symbol} close",
+            f"{target.symbol} entry",
+            *[fmt.horizon(h) for h in horizons],
+            f"max DD {fmt.horizon(last_h)}",
+        ],
         rows=[
-            [fmt.day(e.date), fmt.price(e.trigger_close), fmt.price(e.target_entry),
-             *[fmt.pct(e.returns[h], 0) if e.returns[h] is not None else "pending"
-               for h in horizons],
-             fmt.pct(e.max_drawdown[last_h], 0) if e.max_drawdown[last_h] is not None else "…"]
+            [
+                fmt.day(e.date),
+                fmt.price(e.trigger_close),
+                fmt.price(e.target_entry),
+                *[
+                    fmt.pct(e.returns[h], 0) if e.returns[h] is not None else "pending"
+                    for h in horizons
+                ],
+                fmt.pct(e.max_drawdown[last_h], 0) if e.max_drawdown[last_h] is not None else "…",
+            ]
             for e in study.episodes
         ],
     )
     caveats = study_caveats(
-        study, trigger=trigger.name, target=target.name, price_index=target.price_only,
+        study,
+        trigger=trigger.name,
+        target=target.name,
+        price_index=target.price_only,
         stale_since=stale_note(trigger_history) or stale_note(target_history),
         partial_last_bar=partial_last_bar(trigger, trigger_history.bars),
     )
@@ -90,8 +106,14 @@ def answer_after(
     return Insight(
         kind="after",
         title=f"{target.name} after {what} of {trigger.name}",
-        verdict=verdict, figures=figures, table=table, caveats=caveats, chart_png=chart,
-        chart_name=f"after-{file_stem(trigger.symbol, target.symbol)}.png", data=data, **meta,
+        verdict=verdict,
+        figures=figures,
+        table=table,
+        caveats=caveats,
+        chart_png=chart,
+        chart_name=f"after-{file_stem(trigger.symbol, target.symbol)}.png",
+        data=data,
+        **meta,
     )
 
 
@@ -126,13 +148,18 @@ def _chart(study, target_close, horizons, trigger, target, what, min_gap, meta) 
     days = max(horizons)
     paths = event_paths(target_close, dates, days) if dates else None
     band = base_band(target_close, days, start=study.span_start)
-    completed = {h: [e.returns[h] for e in study.episodes if e.returns[h] is not None]
-                 for h in horizons}
-    base = {h: (study.stats[h].base_q25, study.stats[h].base_median, study.stats[h].base_q75)
-            for h in horizons}
+    completed = {
+        h: [e.returns[h] for e in study.episodes if e.returns[h] is not None] for h in horizons
+    }
+    base = {
+        h: (study.stats[h].base_q25, study.stats[h].base_median, study.stats[h].base_q75)
+        for h in horizons
+    }
     return event_chart(
         paths if paths is not None else pd.DataFrame(index=range(days + 1)),
-        band=band, horizon_returns=completed, base_returns=base,
+        band=band,
+        horizon_returns=completed,
+        base_returns=base,
         title=f"{target.name} after {what} of {trigger.name}",
         subtitle=f"{len(dates)} events (gap ≥ {min_gap} sessions), indexed to 100 at entry",
         footer=chart_footer(meta),
@@ -153,9 +180,21 @@ def _episode_json(e: Any, horizons: tuple[int, ...]) -> dict[str, Any]:
 
 
 def _stats_json(s: Any) -> dict[str, Any]:
-    keys = ("mean", "median", "hit_rate", "best", "worst", "base_mean", "base_median",
-            "base_hit_rate", "base_q25", "base_q75", "diff_median", "diff_hit_rate",
-            "p_random_as_good")
+    keys = (
+        "mean",
+        "median",
+        "hit_rate",
+        "best",
+        "worst",
+        "base_mean",
+        "base_median",
+        "base_hit_rate",
+        "base_q25",
+        "base_q75",
+        "diff_median",
+        "diff_hit_rate",
+        "p_random_as_good",
+    )
     out: dict[str, Any] = {"n": int(s.n), "base_n": int(s.base_n)}
     out.update({k: fmt.json_num(getattr(s, k)) for k in keys})
     return out

@@ -13,8 +13,8 @@ from bot.answers.common import (
     provenance,
     stale_note,
 )
+from bot.answers.model import Insight
 from bot.charts import ath_chart
-from bot.insights import Insight
 from bot.market.symbols import Asset
 
 
@@ -46,17 +46,25 @@ def answer_ath(asset: Asset, history: Any, *, min_gap: int = 63) -> Insight:
         (f"Fresh records (gap ≥ {min_gap} sessions)", str(len(events))),
     ]
     if status.intraday is not None:
-        figures.append((
-            "Intraday record",
-            f"{fmt.price(status.intraday.ath_close)} ({fmt.day(status.intraday.ath_date)})",
-        ))
+        figures.append(
+            (
+                "Intraday record",
+                f"{fmt.price(status.intraday.ath_close)} ({fmt.day(status.intraday.ath_date)})",
+            )
+        )
     caveats = ath_caveats(
-        status, name=name, price_index=asset.price_only, stale_since=stale_note(history),
-        partial_last_bar=partial_last_bar(asset, bars), history_start=fmt.day(close.index[0]),
+        status,
+        name=name,
+        price_index=asset.price_only,
+        stale_since=stale_note(history),
+        partial_last_bar=partial_last_bar(asset, bars),
+        history_start=fmt.day(close.index[0]),
     )
     meta = provenance(history)
     chart = ath_chart(
-        close, events=list(events), title=f"{name} ({asset.symbol}): all-time highs",
+        close,
+        events=list(events),
+        title=f"{name} ({asset.symbol}): all-time highs",
         subtitle=f"Fresh record = new closing high ≥ {min_gap} sessions after the previous one",
         footer=chart_footer(meta),
     )
@@ -74,8 +82,13 @@ def answer_ath(asset: Asset, history: Any, *, min_gap: int = 63) -> Insight:
         "min_gap": min_gap,
     }
     return Insight(
-        kind="ath", title=f"Is {name} at an all-time high?", verdict=verdict, figures=figures,
-        caveats=caveats, chart_png=chart, chart_name=f"ath-{file_stem(asset.symbol)}.png",
-        data=data, **meta,
+        kind="ath",
+        title=f"Is {name} at an all-time high?",
+        verdict=verdict,
+        figures=figures,
+        caveats=caveats,
+        chart_png=chart,
+        chart_name=f"ath-{file_stem(asset.symbol)}.png",
+        data=data,
+        **meta,
     )
-

@@ -7,8 +7,8 @@ from typing import Any
 from bot import fmt
 from bot.analytics import quote
 from bot.answers.common import chart_footer, file_stem, partial_last_bar, provenance, stale_note
+from bot.answers.model import Insight
 from bot.charts import quote_chart
-from bot.insights import Insight
 from bot.market.symbols import Asset
 
 
@@ -63,7 +63,13 @@ def answer_quote(asset: Asset, history: Any) -> Insight:
         "is_breakout": bool(q.is_breakout),
     }
     return Insight(
-        kind="quote", title=f"{asset.name} ({asset.symbol})", verdict=verdict, figures=figures,
-        caveats=caveats, chart_png=chart, chart_name=f"quote-{file_stem(asset.symbol)}.png",
-        data=data, **meta,
+        kind="quote",
+        title=f"{asset.name} ({asset.symbol})",
+        verdict=verdict,
+        figures=figures,
+        caveats=caveats,
+        chart_png=chart,
+        chart_name=f"quote-{file_stem(asset.symbol)}.png",
+        data=data,
+        **meta,
     )

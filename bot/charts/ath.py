@@ -68,7 +68,7 @@ def ath_chart(
     ax_dd.axhline(0.0, color=t.ZERO, lw=0.8)
     lo = float(dd.min())
     ax_dd.set_ylim(min(lo * 1.08, -0.01), 0.0 - lo * 0.04 if lo < 0 else 0.001)
-    ax_dd.yaxis.set_major_locator(MaxNLocator(nbins=3))
+    ax_dd.yaxis.set_major_locator(MaxNLocator(nbins=3, steps=[1, 2, 2.5, 5, 10]))
     t.pct_axis(ax_dd)
     ax_dd.text(0.008, 0.06, "Drawdown from ATH", transform=ax_dd.transAxes, color=t.TEXT,
                fontsize=t.FS_SMALL, ha="left", va="bottom",

@@ -42,7 +42,11 @@ def quote_chart(close: pd.Series, *, title: str, footer: str) -> bytes:
 def brief_size(n_panels: int) -> tuple[int, int]:
     """Pixel size of the brief for ``n_panels`` (rows grow with the count, width is fixed)."""
     _, rows = _grid(n_panels)
-    return BRIEF_WIDTH, t.HEADER_PX_NO_SUB + t.FOOTER_PX + 8 + rows * _BRIEF_ROW_PX
+    return BRIEF_WIDTH, t.HEADER_PX_NO_SUB + t.FOOTER_PX + 8 + rows * _row_px(rows)
+
+
+def _row_px(rows: int) -> int:
+    return 320 if rows == 1 else _BRIEF_ROW_PX  # a lone row would otherwise be a thin strip
 
 
 def _grid(n: int) -> tuple[int, int]:
@@ -60,7 +64,8 @@ def brief_chart(panels: Sequence[tuple[str, pd.Series]], *, title: str, footer: 
     fig = t.new_figure(brief_size(len(panels)))
     t.header(fig, title)
     t.footer(fig, footer)
-    cols, _rows = _grid(len(panels))
+    cols, rows = _grid(len(panels))
+    row_px = _row_px(rows)
     w, h = fig.bbox.width, fig.bbox.height
     cell_w = (w - 16) / cols
     top0 = t.HEADER_PX_NO_SUB + 4
@@ -71,8 +76,8 @@ def brief_chart(panels: Sequence[tuple[str, pd.Series]], *, title: str, footer: 
     for i, (label, series) in enumerate(panels):
         r, c = divmod(i, cols)
         left = 8 + c * cell_w + 58
-        top = top0 + r * _BRIEF_ROW_PX + 30
-        bottom = h - (top0 + (r + 1) * _BRIEF_ROW_PX) + 26
+        top = top0 + r * row_px + 30
+        bottom = h - (top0 + (r + 1) * row_px) + 26
         ax = t.add_axes(fig, t.rect(fig, left, bottom, w - (8 + (c + 1) * cell_w) + 14, top),
                         fs=t.FS_SMALL)
         _brief_panel(ax, label, t.clean(series), compact=cols >= 4)

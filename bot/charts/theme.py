@@ -222,10 +222,14 @@ def price_axis(ax: Axes, values: np.ndarray | pd.Series, *, log_ratio: float = 1
     ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: fmt_num(x)))
 
 
-def pct_axis(ax: Axes, digits: int = 0) -> None:
-    """Y axis of fractions shown as percentages."""
-    ax.yaxis.set_major_formatter(
-        FuncFormatter(lambda x, _: f"{x * 100:.{digits}f}%".replace("-", "\u2212")))
+def _pct_tick(x: float, _pos: object = None) -> str:
+    s = f"{x * 100:.1f}".rstrip("0").rstrip(".")
+    return ("0" if s in ("0", "-0") else s).replace("-", "\u2212") + "%"
+
+
+def pct_axis(ax: Axes) -> None:
+    """Y axis of fractions shown as percentages (a decimal only where the ticks need one)."""
+    ax.yaxis.set_major_formatter(FuncFormatter(_pct_tick))
 
 
 def date_axis(ax: Axes, maxticks: int = 8) -> None:

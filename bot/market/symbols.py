@@ -27,9 +27,12 @@ class Asset:
     name: str
     asset_class: AssetClass
     calendar: Calendar
-    #: True when the series is a price index or unadjusted price: returns exclude dividends.
-    price_only: bool = True
     aliases: tuple[str, ...] = ()
+
+    @property
+    def price_only(self) -> bool:
+        """Index levels and Yahoo's unadjusted closes leave out dividends; crypto pays none."""
+        return self.asset_class in ("index", "etf", "equity")
 
     @property
     def is_crypto(self) -> bool:
@@ -46,7 +49,6 @@ REGISTRY: tuple[Asset, ...] = (
         "Russell 2000",
         "index",
         "exchange",
-        True,
         ("russell", "russell 2000", "russell2000", "r2k", "rut", "small caps", "smallcaps"),
     ),
     Asset(
@@ -54,17 +56,15 @@ REGISTRY: tuple[Asset, ...] = (
         "Russell 2000 Value",
         "index",
         "exchange",
-        True,
         ("russell 2000 value", "r2k value", "rut value", "small cap value", "ruj"),
     ),
-    Asset("IWM", "iShares Russell 2000 ETF", "etf", "exchange", True, ("iwm",)),
-    Asset("IWN", "iShares Russell 2000 Value ETF", "etf", "exchange", True, ("iwn",)),
+    Asset("IWM", "iShares Russell 2000 ETF", "etf", "exchange", ("iwm",)),
+    Asset("IWN", "iShares Russell 2000 Value ETF", "etf", "exchange", ("iwn",)),
     Asset(
         "^GSPC",
         "S&P 500",
         "index",
         "exchange",
-        True,
         ("s&p", "s&p 500", "s&p500", "sp500", "sp 500", "spx", "gspc", "snp"),
     ),
     Asset(
@@ -72,18 +72,16 @@ REGISTRY: tuple[Asset, ...] = (
         "Nasdaq Composite",
         "index",
         "exchange",
-        True,
         ("nasdaq", "nasdaq composite", "ixic", "comp"),
     ),
     Asset(
-        "^NDX", "Nasdaq 100", "index", "exchange", True, ("nasdaq 100", "nasdaq100", "ndx", "nq")
+        "^NDX", "Nasdaq 100", "index", "exchange", ("nasdaq 100", "nasdaq100", "ndx", "nq")
     ),
     Asset(
         "^DJI",
         "Dow Jones Industrial Average",
         "index",
         "exchange",
-        True,
         ("dow", "dow jones", "djia", "dji"),
     ),
     Asset(
@@ -91,7 +89,6 @@ REGISTRY: tuple[Asset, ...] = (
         "CBOE Volatility Index",
         "index",
         "exchange",
-        True,
         ("vix", "volatility", "fear index"),
     ),
     Asset(
@@ -99,7 +96,6 @@ REGISTRY: tuple[Asset, ...] = (
         "US Dollar Index",
         "fx",
         "exchange",
-        True,
         ("dxy", "dollar", "dollar index", "usd index"),
     ),
     Asset(
@@ -107,14 +103,13 @@ REGISTRY: tuple[Asset, ...] = (
         "US 10-Year Treasury Yield",
         "rate",
         "exchange",
-        True,
         ("tnx", "10y", "10 year", "10-year yield", "us10y"),
     ),
-    Asset("GC=F", "Gold futures", "future", "exchange", True, ("gold", "xau", "gc")),
-    Asset("BTC-USD", "Bitcoin", "crypto", "24/7", True, ("btc", "bitcoin", "xbt")),
-    Asset("ETH-USD", "Ethereum", "crypto", "24/7", True, ("eth", "ethereum", "ether")),
-    Asset("SOL-USD", "Solana", "crypto", "24/7", True, ("sol", "solana")),
-    Asset("XRP-USD", "XRP", "crypto", "24/7", True, ("xrp", "ripple")),
+    Asset("GC=F", "Gold futures", "future", "exchange", ("gold", "xau", "gc")),
+    Asset("BTC-USD", "Bitcoin", "crypto", "24/7", ("btc", "bitcoin", "xbt")),
+    Asset("ETH-USD", "Ethereum", "crypto", "24/7", ("eth", "ethereum", "ether")),
+    Asset("SOL-USD", "Solana", "crypto", "24/7", ("sol", "solana")),
+    Asset("XRP-USD", "XRP", "crypto", "24/7", ("xrp", "ripple")),
 )
 
 _BY_SYMBOL = {a.symbol: a for a in REGISTRY}

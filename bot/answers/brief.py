@@ -1,0 +1,295 @@
+"""The daily brief: what moved, what sits at a record, what history says, the risk backdrop.
+
+Built from whatever data arrived: a symbol or macro series whose source failed is listed in a
+note and left out, so one outage never cancels the whole brief.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from bot import fmt
+from bot.analytics import (
+    breakout_events,
+    correlation,
+    event_study,
+    fresh_ath_events,
+    quote,
+)
+from bot.answers.common import chart_footer, partial_last_bar, provenance
+from bot.answers.model import Insight
+from bot.charts import brief_chart
+from bot.market.symbols import Asset
+
+HISTORY_HORIZONS = (90, 365)
+LIQUIDITY_IDS = ("WALCL", "WTREGEN", "RRPONTSYD")
+HY_ID = "BAMLH0A0HYM2"
+
+
+@dataclass
+class BriefInputs:
+    """Everything the brief may use; failures are kept as sentences, not exceptions."""
+
+    watchlist: list[tuple[Asset, Any]]  # (asset, PriceHistory) that arrived
+    missing: dict[str, str] = field(default_factory=dict)  # symbol -> why it is left out
+    rut: Any | None = None
+    btc: Any | None = None
+    vix: Any | None = None
+    macro: dict[str, pd.Series] = field(default_factory=dict)
+    macro_missing: dict[str, str] = field(default_factory=dict)
+    min_gap: int = 63
+
+
+def _symbol_line(asset: Asset, history: Any, min_gap: int) -> tuple[str, dict[str, Any]]:
+    q = quote(history.close, min_gap=min_gap)
+    flags = [
+        name
+        for name, on in (
+            ("new ATH", q.is_ath),
+            ("fresh ATH event", q.is_fresh_ath),
+            ("52-week breakout", q.is_breakout),
+        )
+        if on
+    ]
+    text = (
+        f"{fmt.price(q.last_close)} · 1d {fmt.pct(q.change_1d)} · 1w {fmt.pct(q.change_1w)}"
+        f" · 1m {fmt.pct(q.change_1m)} · YTD {fmt.pct(q.change_ytd)} · "
+        + ("at ATH" if q.is_ath else f"ATH {fmt.pct(q.pct_from_ath)}")
+    )
+    if flags:
+        text += " · **" + ", ".join(flags) + "**"
+    row = {
+        "symbol": asset.symbol,
+        "name": asset.name,
+        "last_date": fmt.day(q.last_date),
+        "last_close": fmt.json_num(q.last_close),
+        "change_1d": fmt.json_num(q.change_1d),
+        "change_1w": fmt.json_num(q.change_1w),
+        "change_1m": fmt.json_num(q.change_1m),
+        "change_ytd": fmt.json_num(q.change_ytd),
+        "pct_from_ath": fmt.json_num(q.pct_from_ath),
+        "is_ath": q.is_ath,
+        "is_fresh_ath": q.is_fresh_ath,
+        "is_breakout": q.is_breakout,
+        "flags": flags,
+    }
+    return text, row
+
+
+def _history_says(inputs: BriefInputs, rows: list[dict[str, Any]]) -> list[str]:
+    """Event-study headlines for each crypto asset after today's fresh ATH/breakout of an index."""
+    by_symbol = {a.symbol: (a, h) for a, h in inputs.watchlist}
+    cryptos = [(a, h) for a, h in inputs.watchlist if a.is_crypto]
+    lines = []
+    for row in rows:
+        trigger, history = by_symbol[row["symbol"]]
+        if trigger.is_crypto or not (row["is_fresh_ath"] or row["is_breakout"]):
+            continue
+        kind = "fresh ATHs" if row["is_fresh_ath"] else "52-week breakouts"
+        events = (
+            fresh_ath_events(history.close, inputs.min_gap)
+            if row["is_fresh_ath"]
+            else breakout_events(history.close, 252, inputs.min_gap)
+        )
+        for target, target_history in cryptos:
+            study = event_study(
+                history.close, target_history.close, events, HISTORY_HORIZONS, n_boot=2000
+            )
+            parts = []
+            for h in HISTORY_HORIZONS:
+                s = study.stats[h]
+                parts.append(
+                    f"{fmt.horizon(h)}: n={s.n}, higher {fmt.share(s.hit_rate)}, "
+                    f"median {fmt.pct(s.median)} (any day {fmt.share(s.base_hit_rate)}, "
+                    f"{fmt.pct(s.base_median)})"
+                )
+            lines.append(f"After {trigger.name} {kind}, {target.name} — " + "; ".join(parts))
+    return lines
+
+
+def _percentile(series: pd.Series, value: float) -> float:
+    return float((series.to_numpy() <= value).mean() * 100)
+
+
+def _four_week_change(series: pd.Series) -> float:
+    before = series.loc[: series.index[-1] - pd.Timedelta(days=28)]
+    return float(series.iloc[-1] - before.iloc[-1]) if len(before) else float("nan")
+
+
+def _risk(inputs: BriefInputs) -> tuple[list[tuple[str, str]], dict[str, Any], list[str]]:
+    figures: list[tuple[str, str]] = []
+    data: dict[str, Any] = {}
+    notes: list[str] = []
+    if inputs.rut is not None and inputs.btc is not None:
+        c = correlation(inputs.rut.close, inputs.btc.close, window=90)
+        figures.append(
+            (
+                "Russell 2000 vs Bitcoin (90 sessions)",
+                f"correlation {c.current:+.2f}, {c.percentile:.0f}th percentile of its history",
+            )
+        )
+        data["rut_btc_corr"] = {
+            "current": fmt.json_num(c.current),
+            "percentile": fmt.json_num(c.percentile),
+        }
+    if inputs.vix is not None:
+        vix = inputs.vix.close
+        pct = _percentile(vix, float(vix.iloc[-1]))
+        figures.append(
+            (
+                "VIX",
+                f"{vix.iloc[-1]:.1f}, higher than {pct:.0f}% of closes since "
+                f"{fmt.day(vix.index[0])}",
+            )
+        )
+        data["vix"] = {"level": fmt.json_num(float(vix.iloc[-1])), "percentile": pct}
+    macro = inputs.macro
+    if all(k in macro for k in LIQUIDITY_IDS):
+        walcl = macro["WALCL"]
+        aligned = pd.DataFrame({k: macro[k] for k in LIQUIDITY_IDS}).sort_index().ffill()
+        aligned = aligned.loc[aligned.index.isin(walcl.index)].dropna()
+        # WALCL and WTREGEN are in millions of dollars, RRPONTSYD in billions.
+        net = (aligned["WALCL"] - aligned["WTREGEN"] - aligned["RRPONTSYD"] * 1000) / 1e6
+        if len(net):
+            change = _four_week_change(net)
+            figures.append(
+                (
+                    "Fed net liquidity",
+                    f"${net.iloc[-1]:.2f}T ({'+' if change >= 0 else '-'}"
+                    f"${abs(change):.2f}T over 4 weeks, to {fmt.day(net.index[-1])})",
+                )
+            )
+            data["net_liquidity_tn"] = {
+                "level": fmt.json_num(net.iloc[-1]),
+                "change_4w": fmt.json_num(change),
+                "date": fmt.day(net.index[-1]),
+            }
+    elif any(k in inputs.macro_missing for k in LIQUIDITY_IDS):
+        notes.append("Fed net liquidity left out: " + _why(inputs.macro_missing, LIQUIDITY_IDS))
+    if HY_ID in macro and len(macro[HY_ID]):
+        hy = macro[HY_ID]
+        change = _four_week_change(hy)
+        figures.append(("High-yield spread", f"{hy.iloc[-1]:.2f}% ({change:+.2f} pp over 4 weeks)"))
+        data["hy_spread"] = {
+            "level": fmt.json_num(float(hy.iloc[-1])),
+            "change_4w": fmt.json_num(change),
+        }
+    elif HY_ID in inputs.macro_missing:
+        notes.append("High-yield spread left out: " + _why(inputs.macro_missing, (HY_ID,)))
+    return figures, data, notes
+
+
+def _why(missing: dict[str, str], ids: tuple[str, ...]) -> str:
+    return "; ".join(dict.fromkeys(missing[i] for i in ids if i in missing)) + "."
+
+
+def _lagging(watchlist: list[tuple[Asset, Any]], days: int = 5) -> str:
+    """Series whose last bar is well behind the newest one (a halted feed, a stale file)."""
+    if not watchlist:
+        return ""
+    newest = max(h.bars.index[-1] for _, h in watchlist)
+    behind = [
+        f"{a.symbol} ends {fmt.day(h.bars.index[-1])}"
+        for a, h in watchlist
+        if (newest - h.bars.index[-1]).days > days
+    ]
+    return ", ".join(behind)
+
+
+def answer_brief(inputs: BriefInputs) -> Insight:
+    figures: list[tuple[str, str]] = []
+    rows = []
+    for asset, history in inputs.watchlist:
+        text, row = _symbol_line(asset, history, inputs.min_gap)
+        figures.append((f"{asset.name} ({asset.symbol})", text))
+        rows.append(row)
+    history_lines = _history_says(inputs, rows)
+    risk_figures, risk_data, notes = _risk(inputs)
+    notes = [f"{sym} left out: {why}" for sym, why in inputs.missing.items()] + notes
+
+    records = [r["name"] for r in rows if r["is_ath"]]
+    movers = sorted(
+        (r for r in rows if fmt.is_num(r["change_1d"])),
+        key=lambda r: abs(r["change_1d"]),
+        reverse=True,
+    )
+    verdict = (
+        "At a record close: " + ", ".join(records) + "."
+        if records
+        else "Nothing on the watchlist closed at a record."
+    )
+    if movers:
+        top = movers[0]
+        verdict += f" Biggest daily move: {top['name']} {fmt.pct(top['change_1d'])}."
+    figures += [("What history says", line) for line in history_lines]
+    figures += risk_figures
+
+    caveats = [
+        f"Records are closing highs; a fresh ATH event needs a {inputs.min_gap}-session gap "
+        "since the previous record."
+    ]
+    if history_lines:
+        caveats.append(
+            "History lines summarise past episodes; samples are small and windows "
+            "overlap, so read them as context, not forecasts."
+        )
+    partial = [a.symbol for a, h in inputs.watchlist if partial_last_bar(a, h.bars)]
+    if partial:
+        caveats.append(f"The last bar of {', '.join(partial)} looks like an intraday capture.")
+    stale = [a.symbol for a, h in inputs.watchlist if h.stale]
+    if stale:
+        caveats.append(
+            f"Prices for {', '.join(stale)} are from an earlier fetch: their source did not answer."
+        )
+    lagging = _lagging(inputs.watchlist)
+    if lagging:
+        caveats.append(f"Not every series is current: {lagging}.")
+    if risk_figures:
+        caveats.append(
+            "Co-movement is not cause: correlations and liquidity describe the "
+            "backdrop, they do not explain or predict prices."
+        )
+    caveats.append("Not investment advice.")
+
+    histories = [h for _, h in inputs.watchlist]
+    meta = (
+        provenance(*histories)
+        if histories
+        else {"as_of": "", "fetched_at": None, "sources": [], "stale": False}
+    )
+    if histories:
+        # The brief is as of its newest data; older series are named in a caveat above.
+        meta["as_of"] = max(h.bars.index[-1] for h in histories).strftime("%Y-%m-%d")
+    if inputs.macro:
+        meta["sources"] = [*meta["sources"], "FRED"]
+    chart = (
+        brief_chart(
+            [(a.name, h.close) for a, h in inputs.watchlist],
+            title=f"Market brief · {meta['as_of']}",
+            footer=chart_footer(meta),
+        )
+        if histories
+        else None
+    )
+    data = {
+        "watchlist": rows,
+        "history_says": history_lines,
+        "risk": risk_data,
+        "missing": dict(inputs.missing),
+        "macro_missing": dict(inputs.macro_missing),
+    }
+    return Insight(
+        kind="brief",
+        title=f"Market brief · {meta['as_of'] or 'no data'}",
+        verdict=verdict,
+        figures=figures,
+        caveats=caveats,
+        chart_png=chart,
+        chart_name="brief.png",
+        notes=notes,
+        data=data,
+        **meta,
+    )

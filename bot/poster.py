@@ -1,0 +1,145 @@
+"""Posting the daily brief: which guilds are due, one render per watchlist, exactly-once sends.
+
+Kept apart from the cog so a test can drive `tick(now)` with any clock. A tick never raises:
+a failing guild is recorded and logged, and the loop lives on for every other guild.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import discord
+
+from bot import brieflog
+from bot.embeds import insight_embed
+from bot.schedule import Due, due
+
+log = logging.getLogger(__name__)
+
+#: Discord errors that mean "this channel is gone or closed to us": pause that guild's brief.
+CHANNEL_GONE = {
+    10003: "the channel was deleted",
+    50001: "riskon lost access to the channel",
+    50013: "riskon lacks permission to post there",
+}
+
+
+class BriefPoster:
+    def __init__(
+        self,
+        bot: Any,
+        *,
+        grace: timedelta,
+        concurrency: int,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.bot = bot
+        self.grace = grace
+        self.clock = clock
+        self._limit = asyncio.Semaphore(concurrency)
+        self.renders = 0  # briefs computed and rendered, for tests and benchmarks
+
+    async def tick(self, now: datetime | None = None) -> list[tuple[int, str]]:
+        """One scheduler pass; returns (guild_id, outcome) for what it did."""
+        now = now or self.clock()
+        try:
+            return await self._tick(now)
+        except Exception:
+            log.exception("Brief tick at %s failed; the loop goes on", now.isoformat())
+            return []
+
+    async def _tick(self, now: datetime) -> list[tuple[int, str]]:
+        store = self.bot.store
+        enabled = await self.bot.settings.all_enabled()
+        if not enabled:
+            return []
+        days = {now.date() + timedelta(days=d) for d in (-2, -1, 0, 1)}
+        settled = await brieflog.settled_keys(store, days)
+        outcomes: list[tuple[int, str]] = []
+        by_watchlist: dict[tuple[str, ...], list[Due]] = defaultdict(list)
+        for item in due(enabled, now, grace=self.grace, exclude=settled):
+            guild_id = item.settings.guild_id
+            if item.missed:
+                late = item.late_by.total_seconds() / 3600
+                detail = f"missed: {late:.1f} h late, past the {self.grace} grace window"
+                await brieflog.mark(store, guild_id, item.local_date, "skipped", detail, now)
+                log.warning(
+                    "Brief for guild %s on %s skipped (%s)", guild_id, item.local_date, detail
+                )
+                outcomes.append((guild_id, "skipped"))
+            else:
+                by_watchlist[item.settings.watchlist].append(item)
+        for watchlist, items in by_watchlist.items():
+            outcomes += await self._post_group(watchlist, items, now)
+        return outcomes
+
+    async def _post_group(
+        self, watchlist: tuple[str, ...], items: list[Due], now: datetime
+    ) -> list[tuple[int, str]]:
+        """Render once, send to every guild due with this watchlist (bounded concurrency)."""
+        try:
+            insight = await self.bot.insights.brief(watchlist)
+            self.renders += 1
+        except Exception as exc:
+            log.exception("Brief for watchlist %s could not be built", ",".join(watchlist))
+            for item in items:
+                await brieflog.mark(
+                    self.bot.store,
+                    item.settings.guild_id,
+                    item.local_date,
+                    "failed",
+                    f"brief not built: {exc}",
+                    now,
+                )
+            return [(item.settings.guild_id, "failed") for item in items]
+        return list(await asyncio.gather(*(self._send(insight, item) for item in items)))
+
+    async def _send(self, insight: Any, item: Due) -> tuple[int, str]:
+        store, guild_id = self.bot.store, item.settings.guild_id
+        async with self._limit:
+            if not await brieflog.claim(store, guild_id, item.local_date, self.clock()):
+                return guild_id, "already claimed"
+            try:
+                channel = self.bot.get_channel(
+                    item.settings.channel_id
+                ) or await self.bot.fetch_channel(item.settings.channel_id)
+                embed, file = insight_embed(insight)
+                message = await channel.send(embed=embed, **({"file": file} if file else {}))
+            except discord.HTTPException as exc:
+                return guild_id, await self._failed(item, exc)
+            except Exception as exc:
+                log.exception("Brief for guild %s failed", guild_id)
+                await brieflog.mark(
+                    store, guild_id, item.local_date, "failed", repr(exc), self.clock()
+                )
+                return guild_id, "failed"
+            await brieflog.commit(store, guild_id, item.local_date, message.id, self.clock())
+            return guild_id, "sent"
+
+    async def _failed(self, item: Due, exc: discord.HTTPException) -> str:
+        guild_id = item.settings.guild_id
+        reason = CHANNEL_GONE.get(exc.code) if isinstance(exc, discord.HTTPException) else None
+        if isinstance(exc, discord.NotFound) and reason is None:
+            reason = "the channel was deleted"
+        if isinstance(exc, discord.Forbidden) and reason is None:
+            reason = "riskon lacks permission to post there"
+        detail = reason or f"Discord error {exc.status}: {exc.text[:200]}"
+        await brieflog.mark(
+            self.bot.store, guild_id, item.local_date, "failed", detail, self.clock()
+        )
+        if reason:
+            stamp = self.clock().strftime("%Y-%m-%d %H:%M UTC")
+            await self.bot.settings.update(
+                guild_id,
+                brief_enabled=False,
+                disabled_reason=f"Paused on {stamp}: {reason}. Fix it, then /config brief on.",
+            )
+            log.warning("Brief for guild %s paused: %s", guild_id, reason)
+            return "disabled"
+        log.warning("Brief for guild %s failed: %s", guild_id, detail)
+        return "failed"

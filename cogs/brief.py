@@ -1,0 +1,64 @@
+"""/brief on demand, and the loop that posts each server's daily brief at its local time."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot import brieflog
+from bot.discord_ui import answer, cooldown
+from bot.poster import BriefPoster
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 30
+
+
+class Brief(commands.Cog):
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+        config = bot.config.brief  # type: ignore[attr-defined]
+        self.poster = BriefPoster(
+            bot, grace=timedelta(hours=config.grace_hours), concurrency=config.concurrency
+        )
+
+    async def cog_load(self) -> None:
+        stale = await brieflog.recover_stale_claims(self.bot.store, self.poster.clock())
+        for guild_id, day in stale:
+            log.warning("Brief for guild %s on %s: outcome unknown after restart", guild_id, day)
+        self.loop.start()
+
+    async def cog_unload(self) -> None:
+        self.loop.cancel()
+
+    @tasks.loop(seconds=TICK_SECONDS)
+    async def loop(self) -> None:
+        await self.poster.tick()
+
+    @loop.before_loop
+    async def before_loop(self) -> None:
+        await self.bot.wait_until_ready()
+
+    @loop.error
+    async def loop_error(self, error: BaseException) -> None:  # pragma: no cover - belt and braces
+        log.exception("Brief loop stopped by an error; restarting it", exc_info=error)
+        await asyncio.sleep(TICK_SECONDS)
+        self.loop.restart()
+
+    @app_commands.command(name="brief", description="Today's market brief for this server.")
+    @cooldown
+    async def brief(self, interaction: discord.Interaction) -> None:
+        if interaction.guild_id is not None:
+            watchlist = (await self.bot.settings.get(interaction.guild_id)).watchlist
+        else:
+            watchlist = self.bot.config.brief.watchlist  # type: ignore[attr-defined]
+        await answer(interaction, lambda: self.bot.insights.brief(watchlist))
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(Brief(bot))
