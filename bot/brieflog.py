@@ -197,8 +197,11 @@ async def sent_today(store: Store, guild_id: int, local_date: date) -> bool:
 async def settled_keys(store: Store, local_dates: Iterable[date]) -> set[tuple[int, date]]:
     """(guild_id, local_date) of every row on these dates, whatever its status.
 
-    The scheduler passes this to `schedule.due(exclude=...)`, so one query per tick (a tick only
-    spans two or three local dates worldwide) replaces a claim attempt per guild.
+    The scheduler passes this to `schedule.due(exclude=...)`, so one query (a tick only spans
+    two or three local dates worldwide) replaces a claim attempt per guild. The primary key
+    leads with guild_id, so this scans the table until an index on local_date exists; load it
+    once at start-up and keep the set up to date from the loop's own writes rather than
+    running it every tick.
     """
     days = sorted({d.isoformat() for d in local_dates})
     if not days:
