@@ -86,6 +86,13 @@ class TinyBot(discord.Client):
                 embed=embed, file=discord.File(BytesIO(PNG), filename="chart.png")
             )
 
+        @tree.command(description="Private deferral, then the original response is edited")
+        async def mine(interaction: discord.Interaction) -> None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            await interaction.edit_original_response(
+                content="your portfolio", attachments=[discord.File(BytesIO(PNG), "chart.png")]
+            )
+
         @tree.command(description="Private reply")
         async def whoami(interaction: discord.Interaction) -> None:
             await interaction.response.send_message(
@@ -188,7 +195,7 @@ async def test_startup_order_sync_and_identify(standin: DiscordStandin, bot: Tin
         ("PUT", "/applications/{app_id}/guilds/{guild_id}/commands"),
     ]
     synced = {c["name"]: c for c in standin.guild_commands[GUILD_ID]}
-    assert set(synced) == {"chart", "whoami", "quote", "oops", "config"}
+    assert set(synced) == {"chart", "mine", "whoami", "quote", "oops", "config"}
     assert synced["config"]["options"][0]["name"] == "channel"
     assert synced["config"]["default_member_permissions"] == str(MANAGE_GUILD)
     identify = await standin.wait_identified()
@@ -231,6 +238,27 @@ async def test_deferred_followup_carries_embed_and_png(
     assert reply.file("chart.png").data == PNG
     assert reply.unresolved_attachment_refs == []
     assert reply.embeds[0]["image"]["url"] == reply.attachments[0]["url"]
+
+
+async def test_edit_original_after_private_defer(standin: DiscordStandin, bot: TinyBot) -> None:
+    ix = await standin.send_slash("mine")
+    cb = await ix.wait_callback()
+    assert (cb.type, cb.ephemeral) == (5, True)
+    edit = await ix.wait_followup()
+    assert edit.kind == "edit_original" and edit.request.method == "PATCH"
+    assert edit.replaced_thinking and edit.ephemeral and not edit.visibility_mismatch
+    reply = await ix.wait_reply()
+    assert (reply.content, reply.ephemeral, reply.file("chart.png").data) == (
+        "your portfolio", True, PNG)
+
+
+async def test_rate_limited_followup_is_retried(standin: DiscordStandin, bot: TinyBot) -> None:
+    standin.rate_limit("POST", "/webhooks/{app_id}/{token}", times=1, retry_after=0.05)
+    ix = await standin.send_slash("chart", {"symbol": "^GSPC"})
+    fu = await ix.wait_followup()
+    assert fu.files[0].data == PNG
+    attempts = standin.requests_to("POST", "/webhooks/{app_id}/{token}")
+    assert [r.status for r in attempts] == [429, 200]
 
 
 async def test_ephemeral_reply(standin: DiscordStandin, bot: TinyBot) -> None:
