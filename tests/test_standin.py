@@ -359,6 +359,10 @@ async def test_bot_resumes_after_gateway_drop(standin: DiscordStandin, bot: Tiny
     await standin.wait_for(lambda: standin.connected, what="reconnected")
     ix = await standin.send_slash("whoami")
     assert (await ix.wait_callback()).type == 4
+    await standin.send_reconnect()  # op 7, as Discord asks before moving a session
+    await standin.wait_resumed(count=2)
+    await standin.wait_for(lambda: standin.connected, what="reconnected after op 7")
+    assert len(standin.identifies) == 1
 
 
 async def test_bot_identifies_again_when_session_is_gone(
