@@ -246,3 +246,20 @@ def test_base_band_quartiles_and_start():
     assert band.loc[2, "q50"] == pytest.approx(np.median(day2))
     assert band.loc[2, "q25"] == pytest.approx(np.quantile(day2, 0.25))
     assert base_band(y, 50).isna().all().all()  # no finished window at all
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.lists(st.integers(-5, 5), min_size=1, max_size=40),
+    st.integers(1, 8),
+    st.integers(-6, 6),
+    st.integers(0, 2**32 - 1),
+)
+def test_bootstrap_shortcut_equals_median_per_sample_with_ties(base, n, m, seed):
+    from bot.analytics._bootstrap import p_as_good
+
+    sb = np.sort(np.asarray(base, dtype=float) / 4)
+    u = np.random.default_rng(seed).random((n, 200))
+    idx = np.minimum((u * len(sb)).astype(np.int64), len(sb) - 1)
+    expected = np.mean([np.median(sb[idx[:, k]]) >= m / 4 for k in range(u.shape[1])])
+    assert p_as_good(u, sb, m / 4) == expected
