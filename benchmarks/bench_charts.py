@@ -25,6 +25,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.charts import ath as ath_module  # noqa: E402
 from bot.charts import (  # noqa: E402
     ath_chart,
     brief_chart,
@@ -32,7 +33,6 @@ from bot.charts import (  # noqa: E402
     event_chart,
     quote_chart,
 )
-from bot.charts import ath as ath_module  # noqa: E402
 
 TARGET_MS = 80.0
 FOOT = "Source: benchmark · as of last close"

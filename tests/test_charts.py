@@ -165,7 +165,7 @@ def test_ath_uses_log_scale_only_for_wide_ranges() -> None:
 
 @pytest.mark.parametrize("n_eps", [0, 1, 25])
 def test_event_episode_counts(n_eps: int) -> None:
-    paths, band, hr, base = event_inputs(n_eps)
+    paths, _band, hr, base = event_inputs(n_eps)
     png = event_chart(paths, band=None, horizon_returns=hr, base_returns=base, title="t",
                       footer=FOOT)
     assert_chart(png, MAIN_SIZE)
