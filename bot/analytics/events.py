@@ -198,10 +198,12 @@ def event_study(
 
     cols = {name: {h: column(t, h) for h in hs} for name, t in (("r", rets), ("g", mg), ("d", md))}
     y_index = target_close.index
+    dates, entry_dates = ev.tolist(), y_index[entry_pos].tolist()  # box Timestamps in bulk
+    trig, entries = x_vals[trig_pos].tolist(), entry.tolist()
     episodes = [
         Episode(
-            date=ev[i], trigger_close=float(x_vals[trig_pos[i]]),
-            entry_date=y_index[entry_pos[i]], target_entry=float(entry[i]),
+            date=dates[i], trigger_close=trig[i],
+            entry_date=entry_dates[i], target_entry=entries[i],
             returns={h: cols["r"][h][i] for h in hs},
             max_gain={h: cols["g"][h][i] for h in hs},
             max_drawdown={h: cols["d"][h][i] for h in hs},
