@@ -190,11 +190,19 @@ class MarketData:
         started = self.clock()
         try:
             fresh = await self.provider.daily(symbol, start)
-            if start is not None and self._revised_history(cached, fresh):
+            # Cleaning, comparing and merging ~10k rows takes milliseconds of pandas: a worker
+            # thread's milliseconds, not the event loop's.
+            fresh, merged, revised = await asyncio.to_thread(
+                self._prepare, symbol, source, cached, fresh, start
+            )
+            if revised:
                 log.info("%s %s: older bars were revised; fetching the whole history",
                          source, symbol)
                 start = None
                 fresh = await self.provider.daily(symbol, None)
+                fresh, merged, _ = await asyncio.to_thread(
+                    self._prepare, symbol, source, None, fresh, None
+                )
         except (UnknownSymbol, NoData) as exc:
             await self._log_failure(symbol, source, started, exc)
             if cached is not None and isinstance(exc, NoData):
@@ -213,13 +221,9 @@ class MarketData:
             await self._log_failure(symbol, source, started, exc)
             return self._fallback(symbol, cached, source, f"internal error ({type(exc).__name__})")
 
-        finished = self.clock()
-        # Providers promise clean bars; checking again is ~1 ms and keeps one buggy provider
-        # from breaking the SQLite constraints (close > 0) or the index type analytics expect.
-        fresh, _ = clean_bars(fresh, source=source, symbol=symbol)
         if fresh.empty:
             return self._fallback(symbol, cached, source, "the provider returned no usable bars")
-        merged = self._merge(cached, fresh, start)
+        finished = self.clock()
         history = PriceHistory(symbol=symbol, bars=merged, as_of=finished, source=source)
         try:
             await barcache.save_bars(
@@ -236,6 +240,23 @@ class MarketData:
         self._retry_at.pop(symbol, None)
         log.info("%s %s: cached %s bar(s) (from %s)", source, symbol, len(fresh), start or "start")
         return self._remember(history)
+
+    def _prepare(
+        self,
+        symbol: str,
+        source: str,
+        cached: PriceHistory | None,
+        fresh: pd.DataFrame,
+        start: datetime.date | None,
+    ) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
+        """(clean fresh bars, merged history, whether older bars were re-based); in a thread.
+
+        Providers promise clean bars; checking again is cheap and keeps one buggy provider from
+        breaking the SQLite constraints (close > 0) or the index type analytics expect.
+        """
+        fresh, _ = clean_bars(fresh, source=source, symbol=symbol)
+        revised = start is not None and self._revised_history(cached, fresh)
+        return fresh, self._merge(cached, fresh, start), revised
 
     def _revised_history(self, cached: PriceHistory | None, fresh: pd.DataFrame) -> bool:
         """True if overlapping closes before the last cached day moved: the past was re-based."""
