@@ -5,9 +5,10 @@ they are safe to call from worker threads at the same time.
 """
 
 from .ath import ath_chart
+from .brief import brief_chart, brief_size
 from .correlation import correlation_chart
 from .event import event_chart
-from .quote import brief_chart, brief_size, quote_chart
+from .quote import quote_chart
 from .theme import MAIN_SIZE, SMALL_SIZE, decimate
 
 __all__ = [

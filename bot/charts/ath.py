@@ -36,12 +36,11 @@ def ath_chart(
     avail = fig.bbox.height - top_px - _BOTTOM - _GAP
     dd_h = round(avail * 0.3)
     ax = t.add_axes(fig, t.rect(fig, _LEFT, _BOTTOM + dd_h + _GAP, _RIGHT, top_px))
-    ax_dd = t.add_axes(fig, t.rect(fig, _LEFT, _BOTTOM, _RIGHT, fig.bbox.height - _BOTTOM - dd_h),
-                       sharex=ax)
+    ax_dd = t.add_axes(fig, t.rect(fig, _LEFT, _BOTTOM, _RIGHT, fig.bbox.height - _BOTTOM - dd_h))
     if close.empty:
         t.empty_note(ax)
         ax_dd.set_yticks([])
-        ax.tick_params(labelbottom=False)
+        ax.set_xticks([])
         return t.to_png(fig)
 
     ath = close.cummax()
@@ -54,7 +53,6 @@ def ath_chart(
             label="Running ATH (highest close so far)")
     _mark_events(ax, close, events)
     t.price_axis(ax, close.to_numpy())
-    ax.tick_params(labelbottom=False)
 
     last, last_ath = float(close.iloc[-1]), float(ath.iloc[-1])
     t.price_tag(ax, last, t.fmt_price(last), t.SKY)
@@ -79,7 +77,18 @@ def ath_chart(
     if len(close) == 1:
         x0 = float(t.xdates(close.index)[0])
         ax_dd.set_xlim(x0 - 15, x0 + 15)
+    _copy_x_grid(ax_dd, ax)
     return t.to_png(fig)
+
+
+def _copy_x_grid(src, dst) -> None:
+    """Give the price panel the drawdown panel's x range and date gridlines without a second
+    set of tick objects (ticks are the costliest thing matplotlib draws here)."""
+    dst.set_xlim(src.get_xlim())
+    ticks = [v for v in src.xaxis.get_major_locator()() if src.get_xlim()[0] <= v]
+    dst.set_xticks([])
+    dst.vlines(ticks, 0, 1, transform=dst.get_xaxis_transform(), colors=t.GRID, lw=0.8,
+               alpha=0.7, zorder=0.5)
 
 
 def _mark_events(ax, close: pd.Series, events: Sequence[pd.Timestamp]) -> None:

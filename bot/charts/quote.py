@@ -1,9 +1,6 @@
-"""Small price charts: a one-symbol quote and the multi-symbol morning brief."""
+"""Quote chart: a small one-year view of one symbol for a quick "where is it now"."""
 
 from __future__ import annotations
-
-import math
-from collections.abc import Sequence
 
 import matplotlib.dates as mdates
 import pandas as pd
@@ -12,8 +9,6 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from . import theme as t
 
 LOOKBACK = pd.Timedelta(days=365)
-BRIEF_WIDTH = 1200
-_BRIEF_ROW_PX = 205
 
 
 def _last_year(close: pd.Series) -> pd.Series:
@@ -37,71 +32,6 @@ def quote_chart(close: pd.Series, *, title: str, footer: str) -> bytes:
     view = _last_year(close)
     _draw_panel(ax, view, close, near=0.15, fs=t.FS_SMALL, tag=True)
     return t.to_png(fig)
-
-
-def brief_size(n_panels: int) -> tuple[int, int]:
-    """Pixel size of the brief for ``n_panels`` (rows grow with the count, width is fixed)."""
-    _, rows = _grid(n_panels)
-    return BRIEF_WIDTH, t.HEADER_PX_NO_SUB + t.FOOTER_PX + 8 + rows * _row_px(rows)
-
-
-def _row_px(rows: int) -> int:
-    return 320 if rows == 1 else _BRIEF_ROW_PX  # a lone row would otherwise be a thin strip
-
-
-def _grid(n: int) -> tuple[int, int]:
-    cols = 1 if n <= 1 else 2 if n <= 4 else 3 if n <= 9 else 4
-    return cols, max(1, math.ceil(n / cols))
-
-
-def brief_chart(panels: Sequence[tuple[str, pd.Series]], *, title: str, footer: str) -> bytes:
-    """Small multiples of the last year, one per symbol, each with its distance from its ATH.
-
-    Each panel has its own y scale: the brief asks "what did each do", not "which is bigger".
-    Pass each symbol's full history so the ATH is the true record, not the one-year high.
-    """
-    panels = list(panels)[:16]
-    fig = t.new_figure(brief_size(len(panels)))
-    t.header(fig, title)
-    t.footer(fig, footer)
-    cols, rows = _grid(len(panels))
-    row_px = _row_px(rows)
-    w, h = fig.bbox.width, fig.bbox.height
-    cell_w = (w - 16) / cols
-    top0 = t.HEADER_PX_NO_SUB + 4
-    if not panels:
-        ax = t.add_axes(fig, t.rect(fig, 60, t.FOOTER_PX + 20, 20, top0 + 20))
-        t.empty_note(ax, "Nothing to show")
-        return t.to_png(fig)
-    for i, (label, series) in enumerate(panels):
-        r, c = divmod(i, cols)
-        left = 8 + c * cell_w + 58
-        top = top0 + r * row_px + 30
-        bottom = h - (top0 + (r + 1) * row_px) + 26
-        ax = t.add_axes(fig, t.rect(fig, left, bottom, w - (8 + (c + 1) * cell_w) + 14, top),
-                        fs=t.FS_SMALL)
-        _brief_panel(ax, label, t.clean(series), compact=cols >= 4)
-    return t.to_png(fig)
-
-
-def _brief_panel(ax, label: str, close: pd.Series, *, compact: bool) -> None:
-    fs = t.FS_SMALL + 1 if compact else t.FS_LABEL
-    if len(label) > (14 if compact else 22):
-        label = label[: (13 if compact else 21)] + "…"
-    ax.text(0.0, 1.04, label, transform=ax.transAxes, ha="left", va="bottom", color=t.TEXT,
-            fontsize=fs, fontweight="bold", parse_math=False)
-    if close.empty:
-        t.empty_note(ax)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        return
-    if len(close) >= 2:
-        chg = float(close.iloc[-1] / close.iloc[-2] - 1.0)
-        ax.text(1.0, 1.04, t.fmt_pct(chg, 2) + " 1d", transform=ax.transAxes, ha="right",
-                va="bottom", color=t.UP if chg >= 0 else t.DOWN, fontsize=fs - 1,
-                fontweight="bold", parse_math=False)
-    _draw_panel(ax, _last_year(close), close, near=0.15, fs=10 if compact else t.FS_SMALL,
-                tag=False, nticks=3, short=True)
 
 
 def _draw_panel(ax, view: pd.Series, full: pd.Series, *, near: float, fs: float, tag: bool,
