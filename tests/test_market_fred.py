@@ -20,6 +20,7 @@ WALCL = "observation_date,WALCL\n2024-01-03,7700000.0\n2024-01-10,.\n2024-01-17,
 async def fred_server():
     """Serves fredgraph.csv; behaviour per id: good CSV, 504, slow, or FRED's 404."""
     seen: list[dict[str, str]] = []
+    release = asyncio.Event()  # set at teardown so the "slow" handler does not hold cleanup
 
     async def handler(request: web.Request) -> web.Response:
         seen.append(dict(request.query))
@@ -29,7 +30,7 @@ async def fred_server():
         if series == "DGS10":
             return web.Response(status=504, text="Gateway Timeout")
         if series == "BAMLH0A0HYM2":
-            await asyncio.sleep(5)
+            await asyncio.wait_for(release.wait(), 5)
             return web.Response(text="never")
         if series == "RRPONTSYD":
             return web.Response(text="<html>maintenance</html>", content_type="text/html")
@@ -46,6 +47,7 @@ async def fred_server():
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
     yield f"http://127.0.0.1:{port}/graph/fredgraph.csv", seen
+    release.set()
     await runner.cleanup()
 
 
