@@ -131,9 +131,11 @@ def _end_labels(ax, ends: list[tuple[float, float, str, str]], top_px: float = 0
     full = [e for e in ends if e[0] >= cut]
     early = [e for e in ends if e[0] < cut]
     nudge = (x1 - x0) * 0.006
-    for x, y, lab, color in early:
-        ax.text(x + nudge, y, lab, fontsize=t.FS_SMALL, color=color, va="center", ha="left",
-                parse_math=False)
+    for x, y, lab, color in early:  # window still open: mark where the data stops
+        ax.scatter([x], [y], s=18, color=color, zorder=4)
+        ax.text(x + nudge, y, f"{lab} (so far)", fontsize=t.FS_SMALL, color=color,
+                va="center", ha="left", parse_math=False,
+                bbox={"boxstyle": "round,pad=0.15", "fc": t.PANEL, "ec": "none", "alpha": 0.8})
     if not full:
         return
     # Plain figure texts plus one LineCollection of leaders: ~20x cheaper to draw than
