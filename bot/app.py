@@ -17,6 +17,7 @@ import discord
 import yarl
 from discord.ext import commands
 
+from bot.compute import start_pool
 from bot.config import Config
 from bot.services import Services, build_services
 from bot.settings import GuildSettingsRepo
@@ -64,6 +65,9 @@ class RiskonBot(commands.Bot):
     async def setup_hook(self) -> None:
         self.store = await Store(self.config.store.path).open()
         self.services = build_services(self.config, self.store)
+        if self.config.compute.processes:
+            workers = self.config.compute.processes
+            self.services.insights.executor = await asyncio.to_thread(start_pool, workers)
         self.settings = GuildSettingsRepo(self.store, self.config.brief)
         for name in EXTENSIONS:
             try:

@@ -97,6 +97,13 @@ class BriefConfig:
 
 
 @dataclass(frozen=True)
+class ComputeConfig:
+    # Worker processes that compute and render answers for the bot; 0 = threads in-process.
+    # Default: one core fewer than the machine has, so the event loop keeps a core to itself.
+    processes: int = max(1, (os.cpu_count() or 2) - 1)
+
+
+@dataclass(frozen=True)
 class LoggingConfig:
     level: str = "INFO"
 
@@ -108,6 +115,7 @@ class Config:
     data: DataConfig = field(default_factory=DataConfig)
     fred: FredConfig = field(default_factory=FredConfig)
     brief: BriefConfig = field(default_factory=BriefConfig)
+    compute: ComputeConfig = field(default_factory=ComputeConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
 
 
@@ -131,6 +139,8 @@ def _check(section: str, key: str, value: Any) -> str | None:
         ok, expected = _is_zone(value), 'an IANA time zone such as "Europe/London"'
     elif name == ("logging", "level"):
         ok, expected = value.upper() in _LEVELS, " or ".join(_LEVELS)
+    elif name == ("compute", "processes"):
+        ok, expected = 0 <= value <= 32, "a whole number of processes from 0 to 32"
     elif name == ("discord", "dev_guild_id"):
         ok, expected = value >= 0, "a Discord server id (a positive whole number), or 0 for none"
     elif isinstance(value, (int, float)) and not isinstance(value, bool):

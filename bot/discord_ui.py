@@ -28,7 +28,8 @@ class SymbolTransformer(app_commands.Transformer):
         choices = [app_commands.Choice(name=a.label, value=a.symbol) for a in search(value, 25)]
         typed = value.strip().upper()
         if typed and SYMBOL_PATTERN.fullmatch(typed) and typed not in {c.value for c in choices}:
-            choices.insert(0, app_commands.Choice(name=f"{typed} (as typed)", value=typed))
+            # Registry matches first; any other Yahoo symbol is still offered as typed.
+            choices = [*choices[:24], app_commands.Choice(name=f"{typed} (as typed)", value=typed)]
         return choices[:25]
 
 

@@ -9,8 +9,10 @@ to a worker thread: pandas on 40-year series and matplotlib never run on the eve
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from typing import Any, Literal, TypeVar
 
 from bot.answers.after import answer_after
@@ -66,12 +68,18 @@ def parse_horizons(value: str | Sequence[int] | None) -> tuple[int, ...]:
 class Insights:
     """One method per question. `market` is a `bot.market.data.MarketData`."""
 
-    def __init__(self, market: Any, macro: Any | None = None) -> None:
+    def __init__(
+        self, market: Any, macro: Any | None = None, executor: Executor | None = None
+    ) -> None:
+        """`executor`: where answers are computed and rendered; None means a worker thread
+        (fine for one question at a time, as in the terminal); the bot passes a process pool."""
         self.market = market
         self.macro = macro
+        self.executor = executor
 
     async def _offload(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        return await asyncio.to_thread(fn, *args, **kwargs)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
 
     async def _histories(self, *assets: Asset) -> list[Any]:
         return list(await asyncio.gather(*(self.market.daily(a.symbol) for a in assets)))

@@ -1445,7 +1445,9 @@ class DiscordStandin:
         if errors := _message_errors(payload):
             raise _Reject(400, 50035, "Invalid Form Body", errors)
         original = ix.original
-        replaces = original is not None and original.thinking
+        # Once the thinking message is deleted, a followup is a new message with its own flags
+        # (the way to answer privately after a public deferral).
+        replaces = original is not None and original.thinking and not original.deleted
         if replaces:
             assert original is not None
             effective = original.ephemeral  # the deferral's visibility wins

@@ -3,7 +3,8 @@
 The trigger climbs in cycles: 150 sessions up from 86% of the last peak to 110% of it, then 100
 sessions down to 86% of the new peak. The climb passes the old peak on its 88th step
 (0.86 + 88 * 0.24 / 150 > 1, while 87 steps fall short), so cycle k >= 1 has exactly one fresh
-all-time high, at session k * 250 + 87, 188 sessions after the previous record. The target is a smooth 7-day series that starts later than the trigger.
+all-time high, at session k * 250 + 87, 188 sessions after the previous record.
+The target is a smooth 7-day series that starts later than the trigger.
 """
 
 from __future__ import annotations

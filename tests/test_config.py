@@ -65,7 +65,7 @@ def test_named_file_must_exist(tmp_path) -> None:
 def test_invalid_toml_names_the_file(tmp_path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text("[data\nprovider=")
-    with pytest.raises(ConfigError, match="bad.toml"):
+    with pytest.raises(ConfigError, match=r"bad\.toml"):
         load(environ={"RISKON_CONFIG": str(path)})
 
 

@@ -8,6 +8,8 @@ import pytest
 
 from bot.store import MIGRATIONS, Store
 
+INSERT = "INSERT INTO bars (symbol, date, close) VALUES (?, ?, ?)"
+
 
 async def test_fresh_database_reaches_latest_version(tmp_path) -> None:
     async with Store(tmp_path / "r.sqlite3") as store:
@@ -26,7 +28,7 @@ async def test_upgrade_from_each_earlier_version_keeps_data(tmp_path, start: int
         assert await old.version() == start
         if start >= 1:
             async with old.transaction() as db:
-                await db.execute("INSERT INTO bars (symbol, date, close) VALUES ('^RUT', '2024-01-02', 2000)")
+                await db.execute(INSERT, ("^RUT", "2024-01-02", 2000))
     async with Store(path) as store:
         assert await store.version() == len(MIGRATIONS)
         rows = await store.fetchall("SELECT symbol, close FROM bars")
@@ -65,11 +67,11 @@ async def test_failed_migration_leaves_previous_version(tmp_path) -> None:
 async def test_exception_mid_write_keeps_previous_state(tmp_path) -> None:
     async with Store(tmp_path / "r.sqlite3") as store:
         async with store.transaction() as db:
-            await db.execute("INSERT INTO bars (symbol, date, close) VALUES ('X', '2024-01-02', 1)")
+            await db.execute(INSERT, ("X", "2024-01-02", 1))
         with pytest.raises(ZeroDivisionError):
             async with store.transaction() as db:
                 await db.execute("DELETE FROM bars")
-                await db.execute("INSERT INTO bars (symbol, date, close) VALUES ('X', '2024-01-03', 2)")
+                await db.execute(INSERT, ("X", "2024-01-03", 2))
                 1 / 0  # noqa: B018
         assert await store.fetchall("SELECT date, close FROM bars") == [("2024-01-02", 1.0)]
 
@@ -78,6 +80,6 @@ async def test_constraint_violation_rolls_back_the_whole_batch(tmp_path) -> None
     async with Store(tmp_path / "r.sqlite3") as store:
         with pytest.raises(sqlite3.IntegrityError):
             async with store.transaction() as db:
-                await db.execute("INSERT INTO bars (symbol, date, close) VALUES ('X', '2024-01-02', 1)")
-                await db.execute("INSERT INTO bars (symbol, date, close) VALUES ('X', '2024-01-03', 0)")
+                await db.execute(INSERT, ("X", "2024-01-02", 1))
+                await db.execute(INSERT, ("X", "2024-01-03", 0))
         assert await store.fetchall("SELECT * FROM bars") == []

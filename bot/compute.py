@@ -1,0 +1,61 @@
+"""Where CPU-heavy answer building runs: a small pool of worker processes.
+
+Threads keep blocking calls off the event loop, but not CPU work: pandas and matplotlib hold
+the GIL for long stretches, and with a few render threads busy the loop thread waits its turn
+(we measured 130-180 ms stalls with 20 concurrent commands on 2 cores). Worker processes have
+their own GIL, so the loop only pickles inputs and outputs (a few ms for 40 years of bars).
+
+One pool per process, created lazily and shared: a bot process only ever needs one, and tests
+that start many bots pay the start-up (a fresh interpreter importing pandas and matplotlib)
+once. 'spawn' is used because forking a process that already runs threads (aiosqlite, the
+default executor) can copy held locks into the child.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import threading
+from concurrent.futures import Executor, ProcessPoolExecutor
+
+_lock = threading.Lock()
+_pools: dict[int, ProcessPoolExecutor] = {}
+
+
+def warm_up() -> None:
+    """Import the answer builders (pandas, matplotlib) before the first request needs them."""
+    import bot.insights  # noqa: F401
+
+
+def default_workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def start_pool(workers: int) -> Executor:
+    """Create the pool and start all its processes; blocking, so call it in a thread.
+
+    `ProcessPoolExecutor` starts a process inside `submit()` when none is idle, and starting
+    one (fork + exec + pickling the preparation data) takes tens of milliseconds: done from the
+    event loop on the first commands, that is a visible stall. Priming here moves it off the
+    loop and out of the first users' way.
+    """
+    pool = process_pool(workers)
+    for future in [pool.submit(warm_up) for _ in range(workers)]:
+        future.result()
+    return pool
+
+
+def process_pool(workers: int) -> Executor:
+    """The shared pool of `workers` processes (created on first use, shut down at exit)."""
+    with _lock:
+        pool = _pools.get(workers)
+        if pool is None:
+            pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=warm_up,
+            )
+            _pools[workers] = pool
+            atexit.register(pool.shutdown, wait=True, cancel_futures=True)
+        return pool

@@ -1,0 +1,110 @@
+"""Running the real riskon bot against the local Discord stand-in, for end-to-end tests.
+
+The bot is `bot.app.RiskonBot` built from a real config file (named by RISKON_CONFIG, as in
+production) whose `[discord] api_base`/`gateway_url` point at the stand-in, with a real SQLite
+file and a temporary folder of CSV prices. Nothing is patched inside the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from bot.app import RiskonBot
+from bot.config import load
+from tests.discord_standin import ATTACH_FILES, DiscordStandin, text_channel
+from tests.standin_helpers import running_client
+
+TOKEN = "e2e-token-SECRET-123"
+GUILD = 4_200_000_000_000_000_001
+OTHER_GUILD = 4_200_000_000_000_000_002
+GENERAL = 4_200_000_000_000_000_101
+NO_FILES = 4_200_000_000_000_000_102
+OTHER_GENERAL = 4_200_000_000_000_000_201
+ADMIN_PERMS = (1 << 5) | (1 << 10) | (1 << 11)  # manage guild, view, send
+MEMBER_PERMS = (1 << 10) | (1 << 11)
+
+
+def add_guilds(standin: DiscordStandin) -> None:
+    standin.add_guild(
+        GUILD,
+        name="Traders",
+        channels=[
+            text_channel(GENERAL, "general"),
+            text_channel(NO_FILES, "no-files", deny_bot_role=ATTACH_FILES),
+        ],
+    )
+    standin.add_guild(OTHER_GUILD, name="Crypto", channels=[text_channel(OTHER_GENERAL, "market")])
+
+
+def write_config(
+    path: Path, standin: DiscordStandin, *, store: Path, prices: Path, extra: str = ""
+) -> Path:
+    path.write_text(
+        f"""
+[discord]
+token = "{TOKEN}"
+dev_guild_id = {GUILD}
+api_base = "{standin.api_base}"
+gateway_url = "{standin.gateway_url}"
+cooldown_uses = 3
+cooldown_seconds = 60
+
+[store]
+path = "{store}"
+
+[data]
+provider = "csv"
+csv_dir = "{prices}"
+
+[fred]
+enabled = false
+{extra}
+"""
+    )
+    return path
+
+
+class QuietBot(RiskonBot):
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """No 5 s identify back-off against a local stand-in."""
+
+
+@contextlib.asynccontextmanager
+async def riskon(standin: DiscordStandin, config_path: Path) -> AsyncIterator[RiskonBot]:
+    config = load(environ={"RISKON_CONFIG": str(config_path)})
+    bot = QuietBot(config, guild_ready_timeout=0.05)
+    async with running_client(bot, standin, token=TOKEN):
+        brief = bot.get_cog("Brief")
+        if brief is not None:
+            brief.loop.cancel()  # tests drive the scheduler with their own clock
+        yield bot
+
+
+class LoopLag:
+    """Measures how late the event loop wakes a 5 ms sleeper: the longest stall it saw."""
+
+    def __init__(self, interval: float = 0.005) -> None:
+        self.interval = interval
+        self.worst = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        while True:
+            start = time.perf_counter()
+            await asyncio.sleep(self.interval)
+            self.worst = max(self.worst, time.perf_counter() - start - self.interval)
+
+    async def __aenter__(self) -> LoopLag:
+        self._task = asyncio.create_task(self._run())
+        await asyncio.sleep(0)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
