@@ -91,7 +91,7 @@ def test_data_and_index_notes():
     out = caveats(study(), price_index=True, stale_since="2024-05-01", partial_last_bar=True)
     assert any("stops at 2024-05-01" in c for c in out)
     assert any("still in progress" in c for c in out)
-    assert any("Bitcoin is a price index, so dividends are excluded" in c for c in out)
+    assert any("Bitcoin's returns are price-only: dividends are not included." in c for c in out)
 
 
 def test_number_triggered_caveats_carry_their_number():
@@ -146,7 +146,7 @@ def test_ath_caveats():
     )
     assert out[0] == "This history starts 1987-09-10; earlier highs are not counted."
     assert out[1].startswith("These are closing highs; the intraday high was ")
-    assert "Russell 2000 is a price index, so its highs exclude dividends." in out
+    assert "Russell 2000's record is price-only: dividends are not included." in out
     assert any("2024-05-01" in c for c in out)
     assert out[-1] == "Not investment advice."
     assert ath_caveats(ath_status(close), name="X") == ["Not investment advice."]

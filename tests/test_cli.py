@@ -118,7 +118,7 @@ def test_text_report_reads_as_a_report(market, capsys, tmp_path) -> None:
     )
     out = capsys.readouterr().out
     assert out.startswith("Bitcoin after fresh all-time highs of Russell 2000")
-    for part in ("Every episode:", "Caveats:", f"Chart: {chart}", "Source: CSV"):
+    for part in ("Every episode:", "Caveats:", f"Chart: {chart}", "Source: CSV files"):
         assert part in out
     assert chart.read_bytes().startswith(PNG)
 

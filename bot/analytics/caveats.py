@@ -108,7 +108,7 @@ def study_caveats(
 
     out.extend(_data_notes(stale_since, partial_last_bar))
     if price_index:
-        out.append(f"{target} is a price index, so dividends are excluded from these returns.")
+        out.append(f"{target}'s returns are price-only: dividends are not included.")
     out.append(
         f"Co-movement is not cause: what {target} did after {trigger} events may come from "
         "other forces acting on both."
@@ -170,7 +170,7 @@ def ath_caveats(
             f"on {_date(intraday.ath_date)}."
         )
     if price_index:
-        out.append(f"{name} is a price index, so its highs exclude dividends.")
+        out.append(f"{name}'s record is price-only: dividends are not included.")
     out.extend(_data_notes(stale_since, partial_last_bar))
     out.append(NOT_ADVICE)
     return out

@@ -50,7 +50,8 @@ class CsvProvider:
 
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
-        self.name = f"CSV folder {self.directory}"
+        # Shown in public footers: the folder's name, not the host's full path.
+        self.name = f"CSV files ({self.directory.name or self.directory})"
 
     async def daily(self, symbol: str, start: datetime.date | None = None) -> pd.DataFrame:
         check_symbol(symbol)
@@ -61,7 +62,7 @@ class CsvProvider:
     def _read(self, symbol: str, path: Path, start: datetime.date | None) -> pd.DataFrame:
         if not path.is_file():
             raise UnknownSymbol(
-                symbol, reason=f"There is no price file for {symbol} in {self.directory}."
+                symbol, reason=f"There is no price file for {symbol} in {self.name}."
             )
         raw = read_table(path, self.name, required=("Date", "Close"))
         dates = parse_dates(raw["Date"], path, self.name)

@@ -133,7 +133,7 @@ class FredCsvProvider:
 
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
-        self.name = f"FRED CSV folder {self.directory}"
+        self.name = f"FRED CSV files ({self.directory.name or self.directory})"
 
     async def series(self, series_id: str, start: datetime.date | None = None) -> pd.Series:
         check_series_id(series_id)
