@@ -73,6 +73,12 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (guild_id, local_date)
     );
     """,
+    # 4: the scheduler reads brief_log by date every tick, and start-up looks for open claims;
+    # without these both scan the whole table, which grows by one row per guild per day.
+    """
+    CREATE INDEX brief_log_date ON brief_log (local_date);
+    CREATE INDEX brief_log_open_claims ON brief_log (claimed_at) WHERE status = 'claimed';
+    """,
 )
 
 
