@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from discord.ext import commands
@@ -46,6 +48,9 @@ def point_discord_at(api_base: str, gateway_url: str) -> None:
 
 class RiskonBot(commands.Bot):
     def __init__(self, config: Config, **options: Any) -> None:
+        # riskon never joins voice: skip discord.py's warnings about voice libraries.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True  # channels and our own permissions; no members, no message content
         super().__init__(
@@ -107,47 +112,56 @@ def _prepare(config: Config) -> str | None:
     return token
 
 
-def run_bot(config: Config) -> int:
-    """`python -m bot`: run until interrupted. Exit 2 on a missing or rejected token."""
-    token = _prepare(config)
-    if token is None:
-        return 2
-
-    async def runner() -> None:
-        async with RiskonBot(config) as bot:
-            await bot.start(token)
-
-    try:
-        asyncio.run(runner())
-    except discord.LoginFailure:
-        print(
-            "riskon: Discord rejected the bot token; copy it again from the Developer "
-            "Portal (Bot > Reset Token) into DISCORD_TOKEN.",
-            file=sys.stderr,
-        )
-        return 2
-    except KeyboardInterrupt:
-        pass
-    return 0
+REJECTED_TOKEN = (
+    "riskon: Discord rejected the bot token; copy it again from the Developer Portal "
+    "(Bot > Reset Token) into DISCORD_TOKEN."
+)
 
 
-def sync_commands(config: Config) -> int:
-    """`python -m bot sync`: publish the slash commands globally (takes up to an hour to show)."""
+def _run(config: Config, main: Callable[[RiskonBot, str], Awaitable[int]]) -> int:
+    """Run one bot session; a missing or rejected token, or no route to Discord, is one line
+    on stderr (exit 2 or 1), never a traceback."""
     token = _prepare(config)
     if token is None:
         return 2
 
     async def runner() -> int:
         async with RiskonBot(config) as bot:
-            await bot.login(token)  # runs setup_hook, which loads the cogs
-            synced = await bot.tree.sync()
-            print(
-                f"Synced {len(synced)} global commands: " + ", ".join(f"/{c.name}" for c in synced)
-            )
-        return 0
+            return await main(bot, token)
 
     try:
         return asyncio.run(runner())
     except discord.LoginFailure:
-        print("riskon: Discord rejected the bot token.", file=sys.stderr)
+        print(REJECTED_TOKEN, file=sys.stderr)
         return 2
+    except (aiohttp.ClientError, OSError) as exc:
+        print(
+            f"riskon: cannot reach Discord at {config.discord.api_base} "
+            f"({type(exc).__name__}: {exc}). Check the network and [discord] api_base.",
+            file=sys.stderr,
+        )
+        return 1
+    except KeyboardInterrupt:
+        return 0
+
+
+async def _serve(bot: RiskonBot, token: str) -> int:
+    await bot.start(token)
+    return 0
+
+
+async def _sync(bot: RiskonBot, token: str) -> int:
+    await bot.login(token)  # runs setup_hook, which loads the cogs
+    synced = await bot.tree.sync()
+    print(f"Synced {len(synced)} global commands: " + ", ".join(f"/{c.name}" for c in synced))
+    return 0
+
+
+def run_bot(config: Config) -> int:
+    """`python -m bot`: run until interrupted."""
+    return _run(config, _serve)
+
+
+def sync_commands(config: Config) -> int:
+    """`python -m bot sync`: publish the slash commands globally (takes up to an hour to show)."""
+    return _run(config, _sync)
