@@ -186,6 +186,11 @@ def _why(missing: dict[str, str], ids: tuple[str, ...]) -> str:
     return "; ".join(dict.fromkeys(missing[i] for i in ids if i in missing)) + "."
 
 
+def _short(asset: Asset) -> str:
+    """A panel title that fits beside its daily change: long fund names give way to symbols."""
+    return asset.name if len(asset.name) <= 16 else asset.symbol.lstrip("^")
+
+
 def _lagging(watchlist: list[tuple[Asset, Any]], days: int = 5) -> str:
     """Series whose last bar is well behind the newest one (a halted feed, a stale file)."""
     if not watchlist:
@@ -267,7 +272,7 @@ def answer_brief(inputs: BriefInputs) -> Insight:
         meta["sources"] = [*meta["sources"], "FRED"]
     chart = (
         brief_chart(
-            [(a.name, h.close) for a, h in inputs.watchlist],
+            [(_short(a), h.close) for a, h in inputs.watchlist],
             title=f"Market brief · {meta['as_of']}",
             footer=chart_footer(meta),
         )
