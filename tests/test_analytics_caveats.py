@@ -88,9 +88,10 @@ def test_ordinary_range_is_two_sided_and_names_the_share():
 
 
 def test_data_and_index_notes():
-    out = caveats(study(), price_index=True, stale_since="2024-05-01", partial_last_bar=True)
-    assert any("stops at 2024-05-01" in c for c in out)
-    assert any("still in progress" in c for c in out)
+    note = "Yahoo Finance timed out; using prices fetched 2024-05-01 14:00 UTC"
+    out = caveats(study(), price_index=True, stale_since=note, partial_last_bar=True)
+    assert f"Prices may be out of date: {note}." in out
+    assert any("intraday capture" in c for c in out)
     assert any("Bitcoin's returns are price-only: dividends are not included." in c for c in out)
 
 

@@ -36,9 +36,13 @@ def _and(items: list[str]) -> str:
 def _data_notes(stale_since: str | None, partial_last_bar: bool) -> list[str]:
     out = []
     if stale_since:
-        out.append(f"The data stops at {stale_since}, so anything since then is missing.")
+        # stale_since says which source failed and when the prices were fetched.
+        out.append(f"Prices may be out of date: {stale_since}.")
     if partial_last_bar:
-        out.append("The last bar is from a session still in progress, so its close may change.")
+        out.append(
+            "The last bar looks like an intraday capture (no volume yet), so its close may "
+            "still change."
+        )
     return out
 
 

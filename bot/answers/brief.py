@@ -22,6 +22,7 @@ from bot.analytics import (
 from bot.answers.common import chart_footer, partial_last_bar, provenance
 from bot.answers.model import Insight
 from bot.charts import brief_chart
+from bot.errors import BadInput
 from bot.market.symbols import Asset
 
 HISTORY_HORIZONS = (90, 365)
@@ -205,6 +206,12 @@ def _lagging(watchlist: list[tuple[Asset, Any]], days: int = 5) -> str:
 
 
 def answer_brief(inputs: BriefInputs) -> Insight:
+    if not inputs.watchlist:
+        # Not one watchlist symbol arrived: a brief of backdrop alone would state "nothing
+        # closed at a record" about prices it never saw. Refuse, saying why (the scheduler
+        # records it as 'failed'; /brief shows it to the asker).
+        why = "; ".join(f"{sym}: {reason}" for sym, reason in list(inputs.missing.items())[:3])
+        raise BadInput(f"No prices arrived for any symbol on the watchlist ({why}).")
     figures: list[tuple[str, str]] = []
     rows = []
     for asset, history in inputs.watchlist:
@@ -217,7 +224,8 @@ def answer_brief(inputs: BriefInputs) -> Insight:
 
     records = [r["name"] for r in rows if r["is_ath"]]
     movers = sorted(
-        (r for r in rows if fmt.is_num(r["change_1d"])),
+        # A volatility index's daily change is not a market move in the same sense.
+        (r for r in rows if fmt.is_num(r["change_1d"]) and r["symbol"] != "^VIX"),
         key=lambda r: abs(r["change_1d"]),
         reverse=True,
     )
