@@ -21,6 +21,7 @@ from bot.analytics import (
 )
 from bot.answers.common import chart_footer, partial_last_bar, provenance
 from bot.answers.model import Insight
+from bot.answers.quote import quote_json
 from bot.charts import brief_chart
 from bot.errors import BadInput
 from bot.market.symbols import Asset
@@ -62,21 +63,7 @@ def _symbol_line(asset: Asset, history: Any, min_gap: int) -> tuple[str, dict[st
     )
     if flags:
         text += " · **" + ", ".join(flags) + "**"
-    row = {
-        "symbol": asset.symbol,
-        "name": asset.name,
-        "last_date": fmt.day(q.last_date),
-        "last_close": fmt.json_num(q.last_close),
-        "change_1d": fmt.json_num(q.change_1d),
-        "change_1w": fmt.json_num(q.change_1w),
-        "change_1m": fmt.json_num(q.change_1m),
-        "change_ytd": fmt.json_num(q.change_ytd),
-        "pct_from_ath": fmt.json_num(q.pct_from_ath),
-        "is_ath": q.is_ath,
-        "is_fresh_ath": q.is_fresh_ath,
-        "is_breakout": q.is_breakout,
-        "flags": flags,
-    }
+    row = {**quote_json(asset, q), "flags": flags}
     return text, row
 
 

@@ -5,11 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 from bot import fmt
-from bot.analytics import quote
+from bot.analytics import Quote, quote
 from bot.answers.common import chart_footer, file_stem, partial_last_bar, provenance, stale_note
 from bot.answers.model import Insight
 from bot.charts import quote_chart
 from bot.market.symbols import Asset
+
+
+def quote_json(asset: Asset, q: Quote) -> dict[str, Any]:
+    """A quote as JSON: the /quote payload and one row of the brief's watchlist."""
+    return {
+        "symbol": asset.symbol,
+        "name": asset.name,
+        "last_date": fmt.day(q.last_date),
+        "last_close": fmt.json_num(q.last_close),
+        "change_1d": fmt.json_num(q.change_1d),
+        "change_1w": fmt.json_num(q.change_1w),
+        "change_1m": fmt.json_num(q.change_1m),
+        "change_ytd": fmt.json_num(q.change_ytd),
+        "pct_from_ath": fmt.json_num(q.pct_from_ath),
+        "is_ath": bool(q.is_ath),
+        "is_fresh_ath": bool(q.is_fresh_ath),
+        "is_breakout": bool(q.is_breakout),
+    }
 
 
 def answer_quote(asset: Asset, history: Any) -> Insight:
@@ -48,20 +66,7 @@ def answer_quote(asset: Asset, history: Any) -> Insight:
     caveats.append("Not investment advice.")
     meta = provenance(history)
     chart = quote_chart(close, title=f"{asset.name} ({asset.symbol})", footer=chart_footer(meta))
-    data = {
-        "symbol": asset.symbol,
-        "name": asset.name,
-        "last_date": fmt.day(q.last_date),
-        "last_close": fmt.json_num(q.last_close),
-        "change_1d": fmt.json_num(q.change_1d),
-        "change_1w": fmt.json_num(q.change_1w),
-        "change_1m": fmt.json_num(q.change_1m),
-        "change_ytd": fmt.json_num(q.change_ytd),
-        "pct_from_ath": fmt.json_num(q.pct_from_ath),
-        "is_ath": bool(q.is_ath),
-        "is_fresh_ath": bool(q.is_fresh_ath),
-        "is_breakout": bool(q.is_breakout),
-    }
+    data = quote_json(asset, q)
     return Insight(
         kind="quote",
         title=f"{asset.name} ({asset.symbol})",
