@@ -1,0 +1,425 @@
+"""The daily brief, end to end: the real bot posts to the Discord stand-in on a clock we drive.
+
+The cog's own loop is cancelled by the harness; each test calls `poster.tick(now)` with chosen
+instants, so "08:00 in Europe/London" is checked against exact UTC minutes rather than against
+whatever time the test happens to run. Everything else is real: settings and `brief_log` in
+SQLite, prices from CSV files, charts rendered in the bot's worker pool, HTTP to the stand-in
+(and, for FRED, to a local aiohttp server).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from bot import brieflog
+from bot.app import RiskonBot
+from bot.market.fred import FredProvider
+from tests.bot_harness import (
+    ADMIN_PERMS,
+    GENERAL,
+    GUILD,
+    OTHER_GENERAL,
+    OTHER_GUILD,
+    TOKEN,
+    add_guilds,
+    riskon,
+    write_config,
+)
+from tests.discord_standin import DiscordStandin, MessageRecord, RecordedRequest, text_channel
+from tests.market_fixtures import market_folder
+
+PNG = b"\x89PNG\r\n\x1a\n"
+POST_MESSAGE = ("POST", "/channels/{channel_id}/messages")
+WATCHLIST = ("^RUT", "BTC-USD")  # both in the fixture market: small, fast, with a chart
+OTHER_WATCHLIST = ("^GSPC",)
+
+# A Tuesday in British Summer Time: 08:00 Europe/London is 07:00 UTC, so a bot that ignored
+# the guild's zone would post an hour late and fail the "at the instant" test.
+DAY = date(2024, 6, 11)
+LONDON_0800 = datetime(2024, 6, 11, 7, 0, tzinfo=UTC)
+
+
+def utc(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+
+
+# ---- fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[DiscordStandin]:
+    async with DiscordStandin(token=TOKEN) as s:
+        add_guilds(s)
+        yield s
+    assert s.unknown_routes == [], [f"{r.method} {r.path}" for r in s.unknown_routes]
+
+
+@pytest.fixture(scope="module")
+def prices(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("brief-prices")
+    market_folder(folder)
+    return folder
+
+
+@pytest.fixture
+def config_path(tmp_path, standin, prices) -> Path:
+    return write_config(
+        tmp_path / "riskon.toml", standin, store=tmp_path / "riskon.sqlite3", prices=prices
+    )
+
+
+@pytest.fixture
+async def bot(standin, config_path) -> AsyncIterator[RiskonBot]:
+    async with riskon(standin, config_path) as running:
+        yield running
+
+
+# ---- helpers ----------------------------------------------------------------------------------
+
+_users = itertools.count(9_000)
+_ids = itertools.count(4_300_000_000_000_000_000, 10)
+
+
+async def slash(standin: DiscordStandin, name: str, options: dict[str, Any] | None = None,
+                **kw: Any):
+    """An admin's slash command in the dev guild (the only one commands are synced to)."""
+    kw.setdefault("user_id", next(_users))
+    kw.setdefault("guild_id", GUILD)
+    kw.setdefault("channel_id", GENERAL)
+    kw.setdefault("permissions", ADMIN_PERMS)
+    return await standin.send_slash(name, options, **kw)
+
+
+async def join(standin: DiscordStandin, bot: RiskonBot, count: int) -> list[tuple[int, int]]:
+    """`count` new servers (one text channel each) that the bot joins while running.
+
+    Waits until the bot has cached each channel, as it would have long before 08:00 in
+    production, so a test measures the poster and not GUILD_CREATE's arrival.
+    """
+    pairs = []
+    for _ in range(count):
+        guild_id = next(_ids)
+        channel_id = guild_id + 1
+        standin.add_guild(guild_id, name=f"g{guild_id % 1000}",
+                          channels=[text_channel(channel_id, "brief")])
+        pairs.append((guild_id, channel_id))
+    await until(lambda: all(bot.get_channel(c) is not None for _, c in pairs), "GUILD_CREATE")
+    return pairs
+
+
+async def until(predicate: Callable[[], bool], what: str, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+async def schedule(
+    bot: RiskonBot,
+    guild_id: int,
+    channel_id: int,
+    *,
+    watchlist: tuple[str, ...] = WATCHLIST,
+    post_time: str = "08:00",
+    timezone: str = "Europe/London",
+) -> None:
+    await bot.settings.update(
+        guild_id,
+        channel_id=channel_id,
+        post_time=post_time,
+        timezone=timezone,
+        brief_enabled=True,
+        watchlist=watchlist,
+    )
+
+
+def today(outcomes: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Outcomes without 'skipped' ones, sorted.
+
+    A guild's first tick also looks at *yesterday's* run (so a 23:30 brief can still go out at
+    00:10) and, finding it a day old, records it as skipped; tests that are about today's run
+    leave those out.
+    """
+    return sorted(o for o in outcomes if o[1] != "skipped")
+
+
+def posts(standin: DiscordStandin, channel_id: int | None = None) -> list[RecordedRequest]:
+    """Every message POST the bot made (to one channel if given), failed ones included."""
+    sent = standin.requests_to(*POST_MESSAGE)
+    if channel_id is None:
+        return sent
+    return [r for r in sent if r.path == f"/channels/{channel_id}/messages"]
+
+
+def fields(message: MessageRecord) -> list[tuple[str, str]]:
+    (embed,) = message.embeds
+    return [(f["name"], f["value"]) for f in embed["fields"]]
+
+
+def assert_brief_with_chart(request: RecordedRequest, message: MessageRecord) -> dict[str, Any]:
+    """A brief as a member sees it: titled embed, PNG attached, and the embed showing it."""
+    (embed,) = request.payload["embeds"]
+    assert embed["title"].startswith("Market brief · ")
+    (png,) = request.files
+    assert png.data.startswith(PNG) and len(png.data) > 10_000
+    assert embed["image"]["url"] == f"attachment://{png.filename}"
+    assert message.unresolved_attachment_refs == []
+    names = [name for name, _ in fields(message)]
+    assert "Caveats" in names
+    return embed
+
+
+# ---- 1, 2: the right instant, the right channel, exactly once across a restart ----------------
+
+
+async def test_brief_posts_at_the_local_instant_to_the_configured_channel(standin, bot) -> None:
+    for name, options in [
+        ("config channel", {"channel": GENERAL}),
+        ("config time", {"time": "08:00"}),
+        ("config timezone", {"zone": "Europe/London"}),
+        ("config brief", {"state": "on"}),
+    ]:
+        callback = await (await slash(standin, name, options)).wait_callback(5)
+        assert callback.type == 4 and callback.ephemeral, callback.data
+    poster = bot.get_cog("Brief").poster
+
+    assert today(await poster.tick(LONDON_0800 - timedelta(minutes=1))) == []
+    assert posts(standin) == []
+    assert await brieflog.get(bot.store, GUILD, DAY) is None
+
+    assert await poster.tick(LONDON_0800 + timedelta(seconds=20)) == [(GUILD, "sent")]
+    (request,) = posts(standin)
+    assert request.path == f"/channels/{GENERAL}/messages" and request.status == 200
+    (message,) = standin.channel_messages[GENERAL]
+    assert_brief_with_chart(request, message)
+    assert OTHER_GENERAL not in standin.channel_messages
+
+    record = await brieflog.get(bot.store, GUILD, DAY)
+    assert record is not None and record.status == "sent" and record.message_id == message.id
+
+
+async def test_no_second_post_after_a_restart_the_same_day(standin, config_path) -> None:
+    async with riskon(standin, config_path) as first:
+        await schedule(first, GUILD, GENERAL)
+        assert today(await first.get_cog("Brief").poster.tick(LONDON_0800)) == [(GUILD, "sent")]
+    assert len(posts(standin)) == 1
+
+    async with riskon(standin, config_path) as second:
+        poster = second.get_cog("Brief").poster
+        for later in (LONDON_0800 + timedelta(minutes=1), utc(DAY, 9, 30), utc(DAY, 22, 59)):
+            assert await poster.tick(later) == []
+        assert len(posts(standin)) == 1
+        # Not a bot that simply cannot post: the next local day goes out as usual.
+        assert await poster.tick(LONDON_0800 + timedelta(days=1)) == [(GUILD, "sent")]
+    assert len(posts(standin, GENERAL)) == 2
+
+
+# ---- 3: the grace window ----------------------------------------------------------------------
+
+
+async def test_missed_brief_is_caught_up_inside_grace_and_skipped_outside(standin, bot) -> None:
+    await schedule(bot, GUILD, GENERAL)
+    poster = bot.get_cog("Brief").poster
+
+    # Down over 08:00, back at 10:00 London: 2 h late is inside the default 3 h grace.
+    assert today(await poster.tick(LONDON_0800 + timedelta(hours=2))) == [(GUILD, "sent")]
+    assert len(posts(standin, GENERAL)) == 1
+
+    # Next day, back only at 12:00 London: 4 h late, so no stale brief, but a visible record.
+    next_day = DAY + timedelta(days=1)
+    late = LONDON_0800 + timedelta(days=1, hours=4)
+    assert await poster.tick(late) == [(GUILD, "skipped")]
+    assert await poster.tick(late + timedelta(minutes=10)) == []  # skipped is final
+    assert len(posts(standin, GENERAL)) == 1
+    record = await brieflog.get(bot.store, GUILD, next_day)
+    assert record is not None and record.status == "skipped" and "grace" in record.detail
+
+
+# ---- 4: a channel we may not post in pauses that server only -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"), [(403, "permission"), (404, "deleted")], ids=["forbidden", "deleted"]
+)
+async def test_unusable_channel_pauses_only_that_server(standin, bot, status, reason) -> None:
+    await schedule(bot, GUILD, GENERAL)
+    await schedule(bot, OTHER_GUILD, OTHER_GENERAL)
+    standin.fail_channel(GENERAL, status)
+    poster = bot.get_cog("Brief").poster
+
+    outcomes = await poster.tick(LONDON_0800)
+    assert today(outcomes) == sorted([(GUILD, "disabled"), (OTHER_GUILD, "sent")])
+    (request,) = posts(standin, OTHER_GENERAL)
+    assert_brief_with_chart(request, standin.channel_messages[OTHER_GENERAL][0])
+    assert GENERAL not in standin.channel_messages
+
+    paused = await bot.settings.get(GUILD)
+    assert paused.brief_enabled is False
+    assert paused.disabled_reason and reason in paused.disabled_reason
+    assert (await bot.settings.get(OTHER_GUILD)).brief_enabled is True
+    record = await brieflog.get(bot.store, GUILD, DAY)
+    assert record is not None and record.status == "failed" and reason in record.detail
+
+    callback = await (await slash(standin, "config show")).wait_callback(5)
+    shown = {f["name"]: f["value"] for f in callback.data["embeds"][0]["fields"]}
+    assert shown["Brief"] == "off" and reason in shown["Brief paused"]
+
+    # Paused means paused: the next day nobody knocks on that channel again.
+    attempts = len(posts(standin, GENERAL))
+    assert await poster.tick(LONDON_0800 + timedelta(days=1)) == [(OTHER_GUILD, "sent")]
+    assert len(posts(standin, GENERAL)) == attempts
+
+
+# ---- 5: one render per watchlist, however many servers ----------------------------------------
+
+
+async def test_one_render_serves_every_server_with_that_watchlist(standin, bot) -> None:
+    servers = await join(standin, bot, 5)
+    for i, (guild_id, channel_id) in enumerate(servers):
+        await schedule(bot, guild_id, channel_id,
+                       watchlist=WATCHLIST if i < 3 else OTHER_WATCHLIST)
+    poster = bot.get_cog("Brief").poster
+    before = poster.renders
+
+    outcomes = await poster.tick(LONDON_0800)
+
+    assert today(outcomes) == sorted((g, "sent") for g, _ in servers)
+    assert poster.renders - before == 2  # two distinct watchlists
+    titles = set()
+    for _, channel_id in servers:
+        (message,) = standin.channel_messages[channel_id]
+        (png,) = message.files
+        assert png.data.startswith(PNG)
+        titles.add(message.embeds[0]["title"])
+    # The two watchlists really got different briefs (^GSPC's data ends earlier than ^RUT's).
+    assert len(titles) == 2
+
+
+# ---- 6: FRED down leaves the brief without that section; FRED up fills it ---------------------
+
+
+def fred_csv(series_id: str) -> str:
+    """Six weekly observations; the last one differs, so level and 4-week change are known."""
+    dates = [date(2024, 5, 1) + timedelta(weeks=w) for w in range(6)]
+    values = {
+        "WALCL": (7_300_000, 7_280_000),  # millions of dollars
+        "WTREGEN": (700_000, 750_000),  # millions of dollars
+        "RRPONTSYD": (400, 430),  # billions of dollars
+        "BAMLH0A0HYM2": (3.5, 3.25),  # percent
+    }[series_id]
+    rows = [f"{d.isoformat()},{values[0] if i < 5 else values[1]}" for i, d in enumerate(dates)]
+    return f"observation_date,{series_id}\n" + "\n".join(rows) + "\n"
+
+
+# By hand: (7,280,000 - 750,000 - 430 * 1000) / 1e6 = $6.10T on 2024-06-05; four weeks earlier
+# (2024-05-08) (7,300,000 - 700,000 - 400,000) / 1e6 = $6.20T, so -$0.10T.
+NET_LIQUIDITY = "$6.10T (-$0.10T over 4 weeks, to 2024-06-05)"
+HY_SPREAD = "3.25% (-0.25 pp over 4 weeks)"
+
+
+class FakeFred:
+    """FRED's fredgraph.csv on 127.0.0.1: answers 503 while `down`, else the CSVs above."""
+
+    def __init__(self) -> None:
+        self.down = True
+        self.asked: list[str] = []
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        series_id = request.query.get("id", "")
+        self.asked.append(series_id)
+        if self.down:
+            return web.Response(status=503, text="Service Unavailable")
+        return web.Response(text=fred_csv(series_id), content_type="text/csv")
+
+    async def __aenter__(self) -> FakeFred:
+        app = web.Application()
+        app.router.add_get("/graph/fredgraph.csv", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}/graph/fredgraph.csv"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._runner is not None
+        await self._runner.cleanup()
+
+
+async def test_fred_outage_leaves_the_section_out_and_recovery_puts_it_back(
+    standin, tmp_path, prices
+) -> None:
+    async with FakeFred() as fred:
+        config = write_config(
+            tmp_path / "fred.toml", standin, store=tmp_path / "fred.sqlite3", prices=prices
+        )
+        config.write_text(config.read_text().replace(
+            "enabled = false", f'enabled = true\nbase_url = "{fred.url}"\ntimeout = 2.0'
+        ))
+        async with riskon(standin, config) as bot:
+            assert bot.config.fred.enabled and bot.config.fred.base_url == fred.url
+            # With [data] provider = "csv", build_services reads FRED from the prices folder
+            # whatever base_url says; put the configured HTTP provider where the bot uses it.
+            bot.services.macro.provider = FredProvider(
+                base_url=bot.config.fred.base_url, timeout=bot.config.fred.timeout
+            )
+            await schedule(bot, GUILD, GENERAL)
+            poster = bot.get_cog("Brief").poster
+
+            assert today(await poster.tick(LONDON_0800)) == [(GUILD, "sent")]
+            assert set(fred.asked) == {"WALCL", "WTREGEN", "RRPONTSYD", "BAMLH0A0HYM2"}
+            (message,) = standin.channel_messages[GENERAL]
+            assert_brief_with_chart(posts(standin, GENERAL)[0], message)
+            shown = fields(message)
+            notes = [value for name, value in shown if name == "Note"]
+            assert any(n.startswith("Fed net liquidity left out") and "503" in n for n in notes)
+            assert any(n.startswith("High-yield spread left out") for n in notes)
+            assert not {"Fed net liquidity", "High-yield spread"} & {name for name, _ in shown}
+
+            fred.down = False
+            assert await poster.tick(LONDON_0800 + timedelta(days=1)) == [(GUILD, "sent")]
+            message = standin.channel_messages[GENERAL][1]
+            shown = dict(fields(message))
+            assert shown["Fed net liquidity"] == NET_LIQUIDITY
+            assert shown["High-yield spread"] == HY_SPREAD
+            assert not any(v.startswith(("Fed net", "High-yield")) for n, v in fields(message)
+                           if n == "Note")
+
+
+# ---- 7: a brief that cannot be built is recorded, and the loop goes on ------------------------
+
+
+async def test_unbuildable_brief_is_recorded_and_the_next_tick_still_posts(standin, bot) -> None:
+    empty, unknown, healthy, later = await join(standin, bot, 4)
+    await schedule(bot, *empty, watchlist=())
+    await schedule(bot, *unknown, watchlist=("ZZZZ", "QQQQQ"))
+    await schedule(bot, *healthy)
+    await schedule(bot, *later, post_time="08:05")
+    poster = bot.get_cog("Brief").poster
+
+    outcomes = await poster.tick(LONDON_0800)
+    assert today(outcomes) == sorted(
+        [(empty[0], "failed"), (unknown[0], "failed"), (healthy[0], "sent")]
+    )
+    for guild_id, why in [(empty[0], "watchlist is empty"), (unknown[0], "ZZZZ")]:
+        record = await brieflog.get(bot.store, guild_id, DAY)
+        assert record is not None and record.status == "failed" and why in record.detail
+    assert len(standin.channel_messages[healthy[1]]) == 1
+
+    # Five minutes later: the failed ones are not retried (the outcome is final for the day,
+    # and the cause needs an admin), and the next server due is served normally.
+    assert today(await poster.tick(LONDON_0800 + timedelta(minutes=5))) == [(later[0], "sent")]
+    assert len(standin.channel_messages[later[1]]) == 1
+    assert not posts(standin, empty[1]) and not posts(standin, unknown[1])
