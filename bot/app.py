@@ -9,6 +9,7 @@ when one is configured, and globally only when someone runs `python -m bot sync`
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import Awaitable, Callable
@@ -80,6 +81,10 @@ class RiskonBot(commands.Bot):
             except Exception as exc:
                 self.failed_extensions[name] = repr(exc)
                 log.exception("Could not load extension %s; the others still load", name)
+        # Everything loaded so far (pandas, matplotlib, discord.py, the cogs) lives as long as
+        # the process: move it out of the collector's sight, or a full collection walks it all
+        # and stalls the loop for ~90 ms (measured on the first commands after start-up).
+        gc.freeze()
         guild_id = self.config.discord.dev_guild_id
         if guild_id:
             guild = discord.Object(id=guild_id)

@@ -247,10 +247,6 @@ async def test_token_never_reaches_logs(standin, config_path, caplog) -> None:
 
 
 async def test_twenty_concurrent_commands_never_stall_the_loop(standin, bot) -> None:
-    # A bot that has been up a while: prices cached (a cold CSV/SQLite fill of three series at
-    # once costs the loop up to ~80 ms through the GIL; see the benchmark for that figure).
-    await public_answer(await slash(standin, "after", {"trigger": "rut", "target": "btc"}))
-    await public_answer(await slash(standin, "ath", {"symbol": "^GSPC"}))
     async with LoopLag() as lag:
         sent = []
         for i in range(20):
