@@ -1,17 +1,24 @@
 """Render every chart at its Discord size and time it.
 
-    /tmp/v/bin/python benchmarks/bench_charts.py [--runs N]
+    /tmp/v/bin/python benchmarks/bench_charts.py [--runs N] [--baseline REV | --no-baseline]
 
 Uses ^RUT and BTC-USD from ../shared/market-data when that folder exists (real history),
 otherwise a generated ~40-year daily series. Prints median ms per chart, PNG size, and the
 speed-up of decimation against the same ATH chart drawn from every point. Sample PNGs go to a
 temporary directory whose path is printed.
+
+``--baseline REV`` (default: the last commit before the render-speed work) loads
+``bot/charts`` as it was at that git revision into a throwaway package and times it on the same
+inputs, interleaved run by run with the current code, so the printed ratio compares both under
+the same machine load. Without git or the revision, the comparison is skipped.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,18 +32,15 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import bot.charts as current  # noqa: E402
 from bot.charts import ath as ath_module  # noqa: E402
-from bot.charts import (  # noqa: E402
-    ath_chart,
-    brief_chart,
-    correlation_chart,
-    event_chart,
-    quote_chart,
-    theme,
-)
+from bot.charts import theme  # noqa: E402
 
 TARGET_MS = 80.0
 FOOT = "Source: benchmark · as of last close"
+# bot/charts before the render-speed work (ath ~116, event ~146, brief ~144 ms on the dev box).
+BASELINE_REV = "877625f5904ad64e27aef1f8e6bdcc0e4507bc65"
+CHART_MODULES = ("__init__", "theme", "ath", "event", "correlation", "quote", "brief")
 
 
 def _data_dir() -> Path | None:
@@ -83,6 +87,38 @@ def _event_inputs(trig: pd.Series, tgt: pd.Series):
     return pd.DataFrame(cols, index=days), band, hr, base
 
 
+def _baseline_package(rev: str, into: Path):
+    """``bot/charts`` at git revision ``rev`` as an importable package, or None."""
+    pkg = into / "riskon_charts_baseline"
+    pkg.mkdir()
+    try:
+        for mod in CHART_MODULES:
+            src = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:bot/charts/{mod}.py"],
+                                 capture_output=True, check=True, text=True).stdout
+            (pkg / f"{mod}.py").write_text(src)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        print(f"baseline {rev[:10]}: not available ({exc}); no comparison")
+        return None
+    sys.path.insert(0, str(into))
+    return importlib.import_module(pkg.name)
+
+
+def _time_pair(fn: Callable[[], bytes], base: Callable[[], bytes],
+               runs: int) -> tuple[float, float, bytes]:
+    """Median wall ms of ``fn`` and ``base``, alternating run by run so both see the same load."""
+    png = fn()
+    base()
+    a, b = [], []
+    for _ in range(runs):
+        w0 = time.perf_counter()
+        png = fn()
+        w1 = time.perf_counter()
+        base()
+        a.append((w1 - w0) * 1000)
+        b.append((time.perf_counter() - w1) * 1000)
+    return statistics.median(a), statistics.median(b), png
+
+
 def _time(fn: Callable[[], bytes], runs: int) -> tuple[float, float, bytes]:
     """Median wall and CPU ms. CPU time is reported too because on a shared machine wall time
     mostly measures the neighbours."""
@@ -107,7 +143,10 @@ def _floor() -> bytes:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=10)
-    runs = ap.parse_args().runs
+    ap.add_argument("--baseline", default=BASELINE_REV, help="git revision to compare against")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the comparison")
+    args = ap.parse_args()
+    runs = args.runs
     folder = _data_dir()
     rut, rut_src = _load(folder, "^RUT", 1, 40)
     btc, btc_src = _load(folder, "BTC-USD", 2, 12)
@@ -119,19 +158,24 @@ def main() -> None:
     paths, band, hr, base = _event_inputs(rut, btc)
     rut_events = _fresh_highs(rut)
 
-    charts: dict[str, Callable[[], bytes]] = {
-        "ath": lambda: ath_chart(rut, events=rut_events, title="^RUT vs its all-time high",
-                                 subtitle=f"{len(rut_events)} fresh highs", footer=FOOT),
-        "event": lambda: event_chart(paths, band=band, horizon_returns=hr, base_returns=base,
-                                     title="BTC after fresh ^RUT highs", footer=FOOT),
-        "correlation": lambda: correlation_chart(
-            roll, full=float(rets.corr().iloc[0, 1]), current=cur,
-            percentile=float((roll <= cur).mean() * 100), window=90,
-            title="^RUT vs BTC: 90-day correlation", footer=FOOT),
-        "quote": lambda: quote_chart(btc, title="BTC-USD", footer=FOOT),
-        "brief": lambda: brief_chart([(f"Panel {i}", s) for i, s in
-                                      enumerate([rut, btc] * 6)], title="Brief", footer=FOOT),
-    }
+    def make_charts(c) -> dict[str, Callable[[], bytes]]:
+        return {
+            "ath": lambda: c.ath_chart(rut, events=rut_events, title="^RUT vs its all-time high",
+                                       subtitle=f"{len(rut_events)} fresh highs", footer=FOOT),
+            "event": lambda: c.event_chart(paths, band=band, horizon_returns=hr,
+                                           base_returns=base, title="BTC after fresh ^RUT highs",
+                                           footer=FOOT),
+            "correlation": lambda: c.correlation_chart(
+                roll, full=float(rets.corr().iloc[0, 1]), current=cur,
+                percentile=float((roll <= cur).mean() * 100), window=90,
+                title="^RUT vs BTC: 90-day correlation", footer=FOOT),
+            "quote": lambda: c.quote_chart(btc, title="BTC-USD", footer=FOOT),
+            "brief": lambda: c.brief_chart([(f"Panel {i}", s) for i, s in
+                                            enumerate([rut, btc] * 6)], title="Brief",
+                                           footer=FOOT),
+        }
+
+    charts = make_charts(current)
     out = Path(tempfile.mkdtemp(prefix="riskon-bench-"))
     print(f"{'chart':<13}{'wall ms':>9}{'cpu ms':>9}{'PNG KB':>8}   target < {TARGET_MS:.0f} ms")
     results = {}
@@ -142,6 +186,13 @@ def main() -> None:
         flag = "" if name == "(floor)" else "ok" if wall < TARGET_MS else "SLOW"
         print(f"{name:<13}{wall:>9.1f}{cpu:>9.1f}{len(png) / 1024:>8.0f}   {flag}")
 
+    old = None if args.no_baseline else _baseline_package(args.baseline, out)
+    if old is not None:
+        print(f"vs {args.baseline[:10]} (interleaved runs, wall ms medians):")
+        for name, base_fn in make_charts(old).items():
+            new_ms, old_ms, _ = _time_pair(charts[name], base_fn, runs)
+            print(f"  {name:<11}{old_ms:>8.1f} -> {new_ms:>6.1f}   speed-up {old_ms / new_ms:.2f}x")
+
     # Baseline: the same ATH chart with decimation switched off (every close drawn), on the
     # daily series and on a 100k-point one (e.g. hourly bars), where Agg's own path
     # simplification no longer hides the cost.
@@ -149,7 +200,7 @@ def main() -> None:
     idx = pd.date_range("2013-01-01", periods=100_000, freq="h")
     long = pd.Series(100 * np.exp(np.cumsum(rng.normal(4e-5, 0.004, idx.size))), index=idx)
     cases = {"ath": charts["ath"],
-             "ath 100k": lambda: ath_chart(long, title="100k points", footer=FOOT)}
+             "ath 100k": lambda: current.ath_chart(long, title="100k points", footer=FOOT)}
     for name, fn in cases.items():
         _, dec_cpu, _ = _time(fn, runs)
         with mock.patch.object(ath_module.t, "decimate", lambda s, n: s):
