@@ -227,3 +227,17 @@ def test_decimate_keeps_extremes_and_bounds_size() -> None:
     assert d.index[0] == s.index[0] and d.index[-1] == s.index[-1]
     assert d.index.is_monotonic_increasing
     assert decimate(s.iloc[:500], 1000) is not None and len(decimate(s.iloc[:500], 1000)) == 500
+
+
+# ------------------------------------------------------------------ text cache
+
+def test_text_cache_does_not_change_output() -> None:
+    from bot.charts import theme
+
+    warm = render_brief()
+    theme.clear_text_cache()
+    assert render_brief() == warm  # cold cache draws the same bytes as a warm one
+    # A string first seen in one chart and reused in another lands on the same pixels.
+    theme.clear_text_cache()
+    render_quote()
+    assert render_brief() == warm
