@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import discord
@@ -29,6 +29,19 @@ CHANNEL_GONE = {
 }
 
 
+def _before_settings(item: Due, now: datetime) -> bool:
+    """A run scheduled before the guild last changed its settings (e.g. turned briefs on).
+
+    Turning briefs on at 07:00 for an 08:00 post must not log yesterday's 08:00 as "missed".
+    A change stamped after `now` comes from a clock that disagrees with the scheduler's (a
+    test's fixed clock): then nothing is assumed.
+    """
+    if item.settings.updated_at is None:
+        return False
+    changed = datetime.fromisoformat(item.settings.updated_at)
+    return item.scheduled_at_utc < changed <= now
+
+
 class BriefPoster:
     def __init__(
         self,
@@ -43,6 +56,8 @@ class BriefPoster:
         self.clock = clock
         self._limit = asyncio.Semaphore(concurrency)
         self.renders = 0  # briefs computed and rendered, for tests and benchmarks
+        self._settled: set[tuple[int, date]] = set()
+        self._settled_days: set[date] = set()
 
     async def tick(self, now: datetime | None = None) -> list[tuple[int, str]]:
         """One scheduler pass; returns (guild_id, outcome) for what it did."""
@@ -53,18 +68,38 @@ class BriefPoster:
             log.exception("Brief tick at %s failed; the loop goes on", now.isoformat())
             return []
 
+    async def _settled_for(self, days: set[date]) -> set[tuple[int, date]]:
+        """(guild, local date) pairs already claimed, sent, skipped or failed.
+
+        Read from `brief_log` once per set of dates and then kept in step with our own writes
+        (one bot process owns the log), so an idle tick does no SQL at all.
+        """
+        missing = days - self._settled_days
+        if missing:
+            self._settled |= await brieflog.settled_keys(self.bot.store, missing)
+            self._settled = {key for key in self._settled if key[1] in days}
+            self._settled_days = set(days)
+        return self._settled
+
     async def _tick(self, now: datetime) -> list[tuple[int, str]]:
         store = self.bot.store
         enabled = await self.bot.settings.all_enabled()
         if not enabled:
             return []
         days = {now.date() + timedelta(days=d) for d in (-2, -1, 0, 1)}
-        settled = await brieflog.settled_keys(store, days)
+        settled = await self._settled_for(days)
+        # Pure but O(guilds): run it beside the loop. Nothing mutates `settled` meanwhile:
+        # only this tick writes to it, after `due` returns.
+        items = await asyncio.to_thread(due, enabled, now, grace=self.grace, exclude=settled)
         outcomes: list[tuple[int, str]] = []
         by_watchlist: dict[tuple[str, ...], list[Due]] = defaultdict(list)
-        for item in due(enabled, now, grace=self.grace, exclude=settled):
+        for item in items:
             guild_id = item.settings.guild_id
+            key = (guild_id, item.local_date)
             if item.missed:
+                settled.add(key)
+                if _before_settings(item, now):
+                    continue  # the guild chose these settings after that run: nothing was owed
                 late = item.late_by.total_seconds() / 3600
                 detail = f"missed: {late:.1f} h late, past the {self.grace} grace window"
                 await brieflog.mark(store, guild_id, item.local_date, "skipped", detail, now)
@@ -73,9 +108,10 @@ class BriefPoster:
                 )
                 outcomes.append((guild_id, "skipped"))
             else:
+                settled.add(key)  # claimed below, whatever the outcome
                 by_watchlist[item.settings.watchlist].append(item)
-        for watchlist, items in by_watchlist.items():
-            outcomes += await self._post_group(watchlist, items, now)
+        for watchlist, items_ in by_watchlist.items():
+            outcomes += await self._post_group(watchlist, items_, now)
         return outcomes
 
     async def _post_group(

@@ -50,7 +50,9 @@ def build_services(config: Config, store: Store, *, csv_dir: str | None = None) 
     )
     macro = None
     if config.fred.enabled:
-        fred_folder = config.fred.csv_dir or (folder if folder else "")
+        # FRED files come from [fred] csv_dir, or, for `ask --data DIR`, from that folder
+        # (offline use); a bot with CSV prices still asks FRED's network endpoint.
+        fred_folder = config.fred.csv_dir or (csv_dir or "")
         fred = (
             FredCsvProvider(Path(fred_folder))
             if fred_folder

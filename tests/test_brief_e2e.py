@@ -370,11 +370,7 @@ async def test_fred_outage_leaves_the_section_out_and_recovery_puts_it_back(
         ))
         async with riskon(standin, config) as bot:
             assert bot.config.fred.enabled and bot.config.fred.base_url == fred.url
-            # With [data] provider = "csv", build_services reads FRED from the prices folder
-            # whatever base_url says; put the configured HTTP provider where the bot uses it.
-            bot.services.macro.provider = FredProvider(
-                base_url=bot.config.fred.base_url, timeout=bot.config.fred.timeout
-            )
+            assert isinstance(bot.services.macro.provider, FredProvider)  # from config
             await schedule(bot, GUILD, GENERAL)
             poster = bot.get_cog("Brief").poster
 
@@ -423,3 +419,31 @@ async def test_unbuildable_brief_is_recorded_and_the_next_tick_still_posts(stand
     assert today(await poster.tick(LONDON_0800 + timedelta(minutes=5))) == [(later[0], "sent")]
     assert len(standin.channel_messages[later[1]]) == 1
     assert not posts(standin, empty[1]) and not posts(standin, unknown[1])
+
+
+# ---- runs that were never owed ----------------------------------------------------------------
+
+
+async def test_turning_briefs_on_does_not_log_yesterday_as_missed(bot: RiskonBot) -> None:
+    """Enabled an hour before today's run: yesterday's run (23 h ago) was never owed."""
+    post_time = (datetime.now(UTC) + timedelta(hours=1)).strftime("%H:%M")
+    await bot.settings.update(GUILD, channel_id=GENERAL, post_time=post_time, timezone="UTC",
+                              weekdays_only=False, brief_enabled=True, watchlist=list(WATCHLIST))
+    now = datetime.now(UTC)
+    poster = bot.get_cog("Brief").poster
+    assert await poster.tick(now) == []
+    assert await bot.store.fetchall("SELECT * FROM brief_log WHERE guild_id = ?", (GUILD,)) == []
+
+    # The same schedule, chosen three days ago: yesterday's run was owed and is logged missed.
+    stamp = (now - timedelta(days=3)).isoformat()
+    async with bot.store.transaction() as db:
+        await db.execute("UPDATE guild_settings SET updated_at = ? WHERE guild_id = ?",
+                         (stamp, GUILD))
+    bot.settings._cache.clear()
+    bot.settings._enabled = None
+    fresh = bot.get_cog("Brief").poster
+    fresh._settled.clear()
+    fresh._settled_days.clear()
+    assert await fresh.tick(now) == [(GUILD, "skipped")]
+    rows = await bot.store.fetchall("SELECT status FROM brief_log WHERE guild_id = ?", (GUILD,))
+    assert rows == [("skipped",)]
