@@ -163,7 +163,7 @@ class Store:
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         async with self._lock:
             async with self.db.execute(sql, tuple(params)) as cursor:
-                return [tuple(row) for row in await cursor.fetchall()]
+                return list(await cursor.fetchall())  # plain tuples: no row_factory is set
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> tuple[Any, ...] | None:
         async with self._lock:
