@@ -25,6 +25,8 @@ from matplotlib.ft2font import FT2Font, RenderMode
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
 from matplotlib.ticker import (
+    FixedFormatter,
+    FixedLocator,
     FuncFormatter,
     LogLocator,
     MaxNLocator,
@@ -218,6 +220,17 @@ def style_axes(ax: Axes, fs: float = FS_TICK) -> None:
     ax.tick_params(colors=MUTED, labelcolor=TEXT, labelsize=fs, length=4, which="both")
     ax.grid(True, color=GRID, linewidth=0.8, alpha=0.7)
     ax.set_axisbelow(True)
+
+
+def fixed_ticks(axis: Axis, values: Sequence[float], labels: Sequence[str] | None = None) -> None:
+    """``Axis.set_ticks`` (+ labels) without building a Tick per value, which set_ticks does
+    at ~0.3 ms each; like set_ticks, the view is widened to include every value."""
+    values = [float(v) for v in values]
+    axis.set_major_locator(FixedLocator(values))
+    if labels is not None:
+        axis.set_major_formatter(FixedFormatter(list(labels)))
+    if values:
+        axis.set_view_interval(min(values), max(values))
 
 
 def header(fig: Figure, title: str, subtitle: str = "", *, scale: float = 1.0) -> None:
