@@ -89,8 +89,18 @@ FOOTER_PX = 30
 # language tag take Matplotlib's own path.
 
 _TEXT_CACHE_MAX = 4096
-_glyph_cache: dict[tuple, tuple[tuple[np.ndarray, int, int], ...]] = {}
+_GlyphBitmaps = tuple[tuple[np.ndarray, int, int], ...]
+_string_cache: dict[tuple, _GlyphBitmaps] = {}  # whole strings at a whole-pixel origin
+_glyph_cache: dict[tuple, tuple[np.ndarray, int, int]] = {}  # one glyph at a sub-pixel phase
 _metric_cache: dict[tuple, tuple[float, float, float]] = {}
+_height_cache: dict[tuple, tuple[float | None, float | None, float | None]] = {}
+
+
+def _remember(cache: dict, key: tuple, value):
+    if len(cache) >= _TEXT_CACHE_MAX:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 class _CachedTextRenderer(RendererAgg):
@@ -99,13 +109,10 @@ class _CachedTextRenderer(RendererAgg):
                 mtext.get_fontfeatures() is not None or mtext.get_language() is not None)):
             return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
         flags, aa = get_hinting_flag(), bool(gc.get_antialiased())
-        key = (s, prop, self.dpi, flags, aa)
-        glyphs = _glyph_cache.get(key)
+        glyphs = _string_cache.get((s, prop, self.dpi, flags, aa))
         if glyphs is None:
-            glyphs = self._rasterise(s, prop, flags, aa)
-            if len(_glyph_cache) >= _TEXT_CACHE_MAX:
-                _glyph_cache.clear()
-            _glyph_cache[(s, prop.copy(), self.dpi, flags, aa)] = glyphs
+            glyphs = _remember(_string_cache, (s, prop.copy(), self.dpi, flags, aa),
+                               self._rasterise(s, prop, flags, aa))
         # Matplotlib places glyph i at round(64 * (origin + offset_i)) in 26.6 fixed point; with
         # a whole-pixel origin that is the cached bitmap moved by exactly (x0, y0) pixels.
         x0, y0, height = round(x), round(self.height - y), int(self.height)
@@ -114,7 +121,9 @@ class _CachedTextRenderer(RendererAgg):
             draw(buf, x0 + left, height - (y0 + top) + buf.shape[0], 0, gc)
         return None
 
-    def _rasterise(self, s, prop, flags, aa) -> tuple[tuple[np.ndarray, int, int], ...]:
+    def _rasterise(self, s, prop, flags, aa) -> _GlyphBitmaps:
+        """Each glyph of ``s`` as (bitmap, left, top) for an origin at pixel (0, 0). A glyph's
+        bitmap depends only on its 1/64-pixel phase, so new strings reuse known glyphs."""
         font = self._prepare_font(prop)
         size = prop.get_size_in_points()
         mode = RenderMode.NORMAL if aa else RenderMode.MONO
@@ -122,16 +131,22 @@ class _CachedTextRenderer(RendererAgg):
         out = []
         for item in font._layout(s, flags=flags):
             ft = item.ft_object
-            if id(ft) not in sized:  # Matplotlib resets the size before every glyph
-                ft.set_size(size, self.dpi)
-                sized.add(id(ft))
-            ft._set_transform([[0x10000, 0], [0, 0x10000]],
-                              [round(0x40 * item.x), round(0x40 * item.y)])
-            bitmap = ft._render_glyph(item.glyph_index, flags, mode)
-            buf = np.array(bitmap.buffer, dtype=np.uint8)  # the glyph slot is reused
-            if not aa:
-                buf *= 0xFF
-            out.append((buf, bitmap.left, bitmap.top))
+            ox, oy = round(0x40 * item.x), round(0x40 * item.y)
+            key = (ft.fname, ft.face_index, size, self.dpi, item.glyph_index, flags, aa,
+                   ox & 0x3F, oy & 0x3F)
+            glyph = _glyph_cache.get(key)
+            if glyph is None:
+                if id(ft) not in sized:  # Matplotlib resets the size before every glyph
+                    ft.set_size(size, self.dpi)
+                    sized.add(id(ft))
+                ft._set_transform([[0x10000, 0], [0, 0x10000]], [ox & 0x3F, oy & 0x3F])
+                bitmap = ft._render_glyph(item.glyph_index, flags, mode)
+                buf = np.array(bitmap.buffer, dtype=np.uint8)  # the glyph slot is reused
+                if not aa:
+                    buf *= 0xFF
+                glyph = _remember(_glyph_cache, key, (buf, bitmap.left, bitmap.top))
+            buf, left, top = glyph
+            out.append((buf, left + (ox >> 6), top + (oy >> 6)))
         return tuple(out)
 
     def get_text_width_height_descent(self, s, prop, ismath):
@@ -140,44 +155,67 @@ class _CachedTextRenderer(RendererAgg):
         key = (s, prop, self.dpi, get_hinting_flag())
         wh = _metric_cache.get(key)
         if wh is None:
-            wh = super().get_text_width_height_descent(s, prop, ismath)
-            if len(_metric_cache) >= _TEXT_CACHE_MAX:
-                _metric_cache.clear()
-            _metric_cache[(s, prop.copy(), *key[2:])] = wh
+            wh = _remember(_metric_cache, (s, prop.copy(), *key[2:]),
+                           super().get_text_width_height_descent(s, prop, ismath))
         return wh
+
+    def _get_font_height_metrics(self, prop):
+        """Hook Text._get_layout asks first (Matplotlib 3.11): the font's ascent, descent and
+        line gap in pixels, read from the same sfnt tables Text would read, once per font."""
+        key = (prop, self.dpi)
+        hit = _height_cache.get(key)
+        if hit is None:
+            font = self._prepare_font(prop)
+            hit = (None, None, None)
+            for table_name, gap_key, asc_key, desc_key in (
+                    ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+                    ("hhea", "lineGap", "ascent", "descent")):
+                table = font.get_sfnt_table(table_name)
+                if table is None:
+                    continue
+                scale = (prop.get_size_in_points() * self.dpi / 72
+                         / font.get_sfnt_table("head")["unitsPerEm"])
+                hit = (table[asc_key] * scale, -table[desc_key] * scale, table[gap_key] * scale)
+                break
+            _remember(_height_cache, (prop.copy(), self.dpi), hit)
+        return hit
 
 
 def _text_cache_works() -> bool:
     """The cache relies on FT2Font internals new in Matplotlib 3.11; use it only when they exist
-    and draw a sample string byte-for-byte as Matplotlib's own renderer does."""
+    and it lays out and draws sample text exactly as Matplotlib's own renderer does."""
     if not all(hasattr(FT2Font, a) for a in ("_layout", "_render_glyph", "_set_transform")):
         return False
     try:
-        bufs = []
+        seen = []
         for cls in (RendererAgg, _CachedTextRenderer):
-            r = cls(160, 40, DPI)
+            fig = Figure(figsize=(2.4, 1.0), dpi=DPI)
+            r = cls(240, 100, DPI)
             gc = r.new_gc()
             gc.set_foreground(TEXT)
-            for prop in (FontProperties(size=FS_TICK), FontProperties(size=FS_TITLE,
-                                                                      weight="bold")):
-                r.draw_text(gc, 4.0, 30.0, "Ag 1,234 \u2212%", prop, 0)
+            boxes = []
+            for i, prop in enumerate((FontProperties(size=FS_TICK),
+                                      FontProperties(size=FS_TITLE, weight="bold"))):
+                r.draw_text(gc, 4.0, 30.0 + 40 * i, "Ag 1,234 \u2212%", prop, 0)
+                r.draw_text(gc, 4.0, 30.0 + 40 * i, "Ag 1,234 \u2212%", prop, 0)  # cache hit
+                txt = fig.text(0.1, 0.5, "Ag 1,234\n\u2212%", fontproperties=prop)
+                boxes.append(tuple(txt.get_window_extent(r).bounds))
             gc.restore()
-            bufs.append(bytes(r.buffer_rgba()))
-        return bufs[0] == bufs[1]
+            seen.append((bytes(r.buffer_rgba()), boxes))
+        return seen[0] == seen[1]
     except Exception:  # any internal API drift: fall back to Matplotlib's renderer
         return False
     finally:
-        _glyph_cache.clear()
-        _metric_cache.clear()
-
-
-_RENDERER = _CachedTextRenderer if _text_cache_works() else RendererAgg
+        clear_text_cache()
 
 
 def clear_text_cache() -> None:
-    """Forget cached text (for cold-start benchmarks)."""
-    _glyph_cache.clear()
-    _metric_cache.clear()
+    """Forget cached text (for cold-start benchmarks and tests)."""
+    for cache in (_string_cache, _glyph_cache, _metric_cache, _height_cache):
+        cache.clear()
+
+
+_RENDERER = _CachedTextRenderer if _text_cache_works() else RendererAgg
 
 
 class _Canvas(FigureCanvasAgg):
