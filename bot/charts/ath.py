@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FixedLocator, MaxNLocator
 
 from . import theme as t
 
@@ -85,7 +85,11 @@ def _copy_x_grid(src, dst) -> None:
     """Give the price panel the drawdown panel's x range and date gridlines without a second
     set of tick objects (ticks are the costliest thing matplotlib draws here)."""
     dst.set_xlim(src.get_xlim())
-    ticks = [v for v in src.xaxis.get_major_locator()() if src.get_xlim()[0] <= v]
+    locs = list(src.xaxis.get_major_locator()())
+    # Limits are final here: keep these locations rather than re-running the date rules (rrule)
+    # when the axis is drawn.
+    src.xaxis.set_major_locator(FixedLocator(locs))
+    ticks = [v for v in locs if src.get_xlim()[0] <= v]
     dst.set_xticks([])
     dst.vlines(ticks, 0, 1, transform=dst.get_xaxis_transform(), colors=t.GRID, lw=0.8,
                alpha=0.7, zorder=0.5)
