@@ -241,3 +241,27 @@ def test_text_cache_does_not_change_output() -> None:
     theme.clear_text_cache()
     render_quote()
     assert render_brief() == warm
+
+
+def test_baked_ticks_draw_like_matplotlib_ticks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """to_png swaps each axis's Tick objects for three plain artists; the pixels must match what
+    Matplotlib's own ticks draw (dates, log scale, percent labels, an x label below them)."""
+    from bot.charts import theme
+
+    def figure() -> object:
+        fig = theme.new_figure(theme.MAIN_SIZE)
+        s = walk(3000, 11)
+        ax = theme.add_axes(fig, theme.rect(fig, 70, 90, 110, 60))
+        ax.plot(theme.xdates(s.index), s.to_numpy(), color=theme.SKY)
+        theme.price_axis(ax, s.to_numpy() * np.linspace(1, 30, s.size))
+        theme.date_axis(ax)
+        ax.set_xlabel("Date", color=theme.MUTED, fontsize=theme.FS_SMALL)
+        return fig
+
+    def pixels(png: bytes) -> np.ndarray:
+        return (mpimg.imread(BytesIO(png))[..., :3] * 255).astype(int)
+
+    baked = pixels(theme.to_png(figure()))
+    monkeypatch.setattr(theme, "_bake_ticks", lambda ax: None)
+    stock = pixels(theme.to_png(figure()))
+    assert np.abs(baked - stock).max() <= 16  # palette rounding only
