@@ -92,7 +92,10 @@ def _baseline_package(rev: str, into: Path):
     pkg = into / "riskon_charts_baseline"
     pkg.mkdir()
     try:
-        for mod in CHART_MODULES:
+        listing = subprocess.run(["git", "-C", str(ROOT), "ls-tree", "--name-only", rev,
+                                  "bot/charts/"], capture_output=True, check=True, text=True)
+        modules = [Path(p).stem for p in listing.stdout.split() if p.endswith(".py")]
+        for mod in modules or CHART_MODULES:
             src = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:bot/charts/{mod}.py"],
                                  capture_output=True, check=True, text=True).stdout
             (pkg / f"{mod}.py").write_text(src)

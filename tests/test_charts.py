@@ -246,7 +246,7 @@ def test_text_cache_does_not_change_output() -> None:
 def test_baked_ticks_draw_like_matplotlib_ticks(monkeypatch: pytest.MonkeyPatch) -> None:
     """to_png swaps each axis's Tick objects for three plain artists; the pixels must match what
     Matplotlib's own ticks draw (dates, log scale, percent labels, an x label below them)."""
-    from bot.charts import theme
+    from bot.charts import render, theme
 
     def figure() -> object:
         fig = theme.new_figure(theme.MAIN_SIZE)
@@ -262,6 +262,6 @@ def test_baked_ticks_draw_like_matplotlib_ticks(monkeypatch: pytest.MonkeyPatch)
         return (mpimg.imread(BytesIO(png))[..., :3] * 255).astype(int)
 
     baked = pixels(theme.to_png(figure()))
-    monkeypatch.setattr(theme, "_bake_ticks", lambda ax: None)
+    monkeypatch.setattr(render, "_bake_ticks", lambda ax: None)
     stock = pixels(theme.to_png(figure()))
     assert np.abs(baked - stock).max() <= 16  # palette rounding only

@@ -10,20 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from io import BytesIO
 
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
-from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
-from matplotlib.ft2font import FT2Font, RenderMode
-from matplotlib.lines import Line2D
-from matplotlib.text import Text
 from matplotlib.ticker import (
     FixedFormatter,
     FixedLocator,
@@ -32,202 +25,40 @@ from matplotlib.ticker import (
     MaxNLocator,
     NullLocator,
 )
-from matplotlib.transforms import Bbox, IdentityTransform, blended_transform_factory
-from PIL import Image
 
-DPI = 100
-MAIN_SIZE = (1200, 675)
-SMALL_SIZE = (800, 400)
-
-# Discord dark UI: embeds sit on #2b2d31, the app background is #1e1f22.
-BG = "#1e1f22"
-PANEL = "#2b2d31"
-TEXT = "#dbdee1"
-MUTED = "#949ba4"
-GRID = "#3f4248"
-ZERO = "#6d7178"
-
-# Okabe-Ito without black (invisible on a dark background).
-ORANGE = "#E69F00"
-SKY = "#56B4E9"
-GREEN = "#009E73"
-YELLOW = "#F0E442"
-BLUE = "#0072B2"
-VERMILLION = "#D55E00"
-PURPLE = "#CC79A7"
-PALETTE = (SKY, ORANGE, GREEN, YELLOW, PURPLE, VERMILLION, BLUE)
-UP, DOWN = SKY, VERMILLION
-
-# Sizes in points; at 100 dpi 1 pt = 1.39 px, so 11 pt is ~15 px before Discord scales down.
-FS_TITLE = 20
-FS_SUB = 14
-FS_TICK = 13
-FS_LABEL = 13
-FS_SMALL = 11
-FS_FOOTER = 11
-
-# Pixel band reserved at the top (title, subtitle) and bottom (footer) of each figure.
-HEADER_PX = 78
-HEADER_PX_NO_SUB = 52
-FOOTER_PX = 30
-
-
-# ---------------------------------------------------------------- text rendering cache
-#
-# Text is most of a chart's draw time: Matplotlib 3.11 shapes every string with a full hinted
-# glyph load, then loads and rasterises each glyph again after resetting the font size, so a
-# four-character tick label costs ~0.5 ms. Charts repeat the same strings within one figure
-# (the brief's twelve sets of month labels) and across figures (axis labels, legends, round
-# tick values), so the renderer below keeps each string's rasterised glyphs and its metrics.
-#
-# To make a cached bitmap reusable, a string's origin is snapped to a whole pixel (at most half
-# a pixel, invisible); the glyphs themselves are rasterised exactly as Matplotlib does (same
-# hinting, same sub-pixel offsets within the string). Entries hold only numpy bitmaps and
-# numbers, never FreeType objects (those are per thread), so one cache serves all worker
-# threads; every value is what the uncached path would compute, so output does not depend on
-# which thread filled it. Maths text, rotated text and text with OpenType features or a
-# language tag take Matplotlib's own path.
-
-_TEXT_CACHE_MAX = 4096
-_GlyphBitmaps = tuple[tuple[np.ndarray, int, int], ...]
-_string_cache: dict[tuple, _GlyphBitmaps] = {}  # whole strings at a whole-pixel origin
-_glyph_cache: dict[tuple, tuple[np.ndarray, int, int]] = {}  # one glyph at a sub-pixel phase
-_metric_cache: dict[tuple, tuple[float, float, float]] = {}
-_height_cache: dict[tuple, tuple[float | None, float | None, float | None]] = {}
-
-
-def _remember(cache: dict, key: tuple, value):
-    if len(cache) >= _TEXT_CACHE_MAX:
-        cache.clear()
-    cache[key] = value
-    return value
-
-
-class _CachedTextRenderer(RendererAgg):
-    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
-        if ismath or angle % 360 or (mtext is not None and (
-                mtext.get_fontfeatures() is not None or mtext.get_language() is not None)):
-            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
-        flags, aa = get_hinting_flag(), bool(gc.get_antialiased())
-        glyphs = _string_cache.get((s, prop, self.dpi, flags, aa))
-        if glyphs is None:
-            glyphs = _remember(_string_cache, (s, prop.copy(), self.dpi, flags, aa),
-                               self._rasterise(s, prop, flags, aa))
-        # Matplotlib places glyph i at round(64 * (origin + offset_i)) in 26.6 fixed point; with
-        # a whole-pixel origin that is the cached bitmap moved by exactly (x0, y0) pixels.
-        x0, y0, height = round(x), round(self.height - y), int(self.height)
-        draw = self._renderer.draw_text_image
-        for buf, left, top in glyphs:
-            draw(buf, x0 + left, height - (y0 + top) + buf.shape[0], 0, gc)
-        return None
-
-    def _rasterise(self, s, prop, flags, aa) -> _GlyphBitmaps:
-        """Each glyph of ``s`` as (bitmap, left, top) for an origin at pixel (0, 0). A glyph's
-        bitmap depends only on its 1/64-pixel phase, so new strings reuse known glyphs."""
-        font = self._prepare_font(prop)
-        size = prop.get_size_in_points()
-        mode = RenderMode.NORMAL if aa else RenderMode.MONO
-        sized: set[int] = set()
-        out = []
-        for item in font._layout(s, flags=flags):
-            ft = item.ft_object
-            ox, oy = round(0x40 * item.x), round(0x40 * item.y)
-            key = (ft.fname, ft.face_index, size, self.dpi, item.glyph_index, flags, aa,
-                   ox & 0x3F, oy & 0x3F)
-            glyph = _glyph_cache.get(key)
-            if glyph is None:
-                if id(ft) not in sized:  # Matplotlib resets the size before every glyph
-                    ft.set_size(size, self.dpi)
-                    sized.add(id(ft))
-                ft._set_transform([[0x10000, 0], [0, 0x10000]], [ox & 0x3F, oy & 0x3F])
-                bitmap = ft._render_glyph(item.glyph_index, flags, mode)
-                buf = np.array(bitmap.buffer, dtype=np.uint8)  # the glyph slot is reused
-                if not aa:
-                    buf *= 0xFF
-                glyph = _remember(_glyph_cache, key, (buf, bitmap.left, bitmap.top))
-            buf, left, top = glyph
-            out.append((buf, left + (ox >> 6), top + (oy >> 6)))
-        return tuple(out)
-
-    def get_text_width_height_descent(self, s, prop, ismath):
-        if ismath:
-            return super().get_text_width_height_descent(s, prop, ismath)
-        key = (s, prop, self.dpi, get_hinting_flag())
-        wh = _metric_cache.get(key)
-        if wh is None:
-            wh = _remember(_metric_cache, (s, prop.copy(), *key[2:]),
-                           super().get_text_width_height_descent(s, prop, ismath))
-        return wh
-
-    def _get_font_height_metrics(self, prop):
-        """Hook Text._get_layout asks first (Matplotlib 3.11): the font's ascent, descent and
-        line gap in pixels, read from the same sfnt tables Text would read, once per font."""
-        key = (prop, self.dpi)
-        hit = _height_cache.get(key)
-        if hit is None:
-            font = self._prepare_font(prop)
-            hit = (None, None, None)
-            for table_name, gap_key, asc_key, desc_key in (
-                    ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
-                    ("hhea", "lineGap", "ascent", "descent")):
-                table = font.get_sfnt_table(table_name)
-                if table is None:
-                    continue
-                scale = (prop.get_size_in_points() * self.dpi / 72
-                         / font.get_sfnt_table("head")["unitsPerEm"])
-                hit = (table[asc_key] * scale, -table[desc_key] * scale, table[gap_key] * scale)
-                break
-            _remember(_height_cache, (prop.copy(), self.dpi), hit)
-        return hit
-
-
-def _text_cache_works() -> bool:
-    """The cache relies on FT2Font internals new in Matplotlib 3.11; use it only when they exist
-    and it lays out and draws sample text exactly as Matplotlib's own renderer does."""
-    if not all(hasattr(FT2Font, a) for a in ("_layout", "_render_glyph", "_set_transform")):
-        return False
-    try:
-        seen = []
-        for cls in (RendererAgg, _CachedTextRenderer):
-            fig = Figure(figsize=(2.4, 1.0), dpi=DPI)
-            r = cls(240, 100, DPI)
-            gc = r.new_gc()
-            gc.set_foreground(TEXT)
-            boxes = []
-            for i, prop in enumerate((FontProperties(size=FS_TICK),
-                                      FontProperties(size=FS_TITLE, weight="bold"))):
-                r.draw_text(gc, 4.0, 30.0 + 40 * i, "Ag 1,234 \u2212%", prop, 0)
-                r.draw_text(gc, 4.0, 30.0 + 40 * i, "Ag 1,234 \u2212%", prop, 0)  # cache hit
-                txt = fig.text(0.1, 0.5, "Ag 1,234\n\u2212%", fontproperties=prop)
-                boxes.append(tuple(txt.get_window_extent(r).bounds))
-            gc.restore()
-            seen.append((bytes(r.buffer_rgba()), boxes))
-        return seen[0] == seen[1]
-    except Exception:  # any internal API drift: fall back to Matplotlib's renderer
-        return False
-    finally:
-        clear_text_cache()
-
-
-def clear_text_cache() -> None:
-    """Forget cached text (for cold-start benchmarks and tests)."""
-    for cache in (_string_cache, _glyph_cache, _metric_cache, _height_cache):
-        cache.clear()
-
-
-_RENDERER = _CachedTextRenderer if _text_cache_works() else RendererAgg
-
-
-class _Canvas(FigureCanvasAgg):
-    """Agg canvas drawing with the text-caching renderer."""
-
-    def get_renderer(self):
-        w, h = self.get_width_height(physical=True)
-        key = w, h, self.figure.dpi
-        if self._lastKey != key:
-            self.renderer = _RENDERER(w, h, self.figure.dpi)
-            self._lastKey = key
-        return self.renderer
+# The style constants and the renderer are part of this module's surface for the chart
+# modules (theme.SKY, theme.to_png), so they are re-exported here.
+from bot.charts.render import _Canvas, clear_text_cache, to_png  # noqa: F401
+from bot.charts.style import (  # noqa: F401
+    BG,
+    BLUE,
+    DOWN,
+    DPI,
+    FOOTER_PX,
+    FS_FOOTER,
+    FS_LABEL,
+    FS_SMALL,
+    FS_SUB,
+    FS_TICK,
+    FS_TITLE,
+    GREEN,
+    GRID,
+    HEADER_PX,
+    HEADER_PX_NO_SUB,
+    MAIN_SIZE,
+    MUTED,
+    ORANGE,
+    PALETTE,
+    PANEL,
+    PURPLE,
+    SKY,
+    SMALL_SIZE,
+    TEXT,
+    UP,
+    VERMILLION,
+    YELLOW,
+    ZERO,
+)
 
 
 def new_figure(size: tuple[int, int] = MAIN_SIZE) -> Figure:
@@ -284,126 +115,6 @@ def footer(fig: Figure, text: str) -> None:
     """Source and as-of on every chart, so a screenshot still says where the data came from."""
     fig.text(14 / fig.bbox.width, 8 / fig.bbox.height, text, color=MUTED, fontsize=FS_FOOTER,
              va="bottom", ha="left", parse_math=False)
-
-
-# ---------------------------------------------------------------- baked ticks
-#
-# A Matplotlib tick is five artists (grid line, two marks, two labels) built by deep-copying
-# the first tick, ~0.3 ms each to create and as much again to update and draw, and the locator
-# is re-run several times per draw (for dates, through dateutil's rrule). A chart with 25-35
-# ticks spent 15-20 ms there. Just before drawing, once every limit is final, each axis's ticks
-# are computed once, exactly as Axis.draw would, and replaced by three artists with the first
-# tick's own styles and transforms: one LineCollection of grid lines, one Line2D of tick marks
-# and one Text per label. Axes with anything this does not reproduce (an offset or minor
-# ticks, top/right ticks, rotated labels, an axis label above/right) keep Matplotlib's ticks.
-
-def _bake_ticks(ax: Axes) -> None:
-    for axis in (ax.xaxis, ax.yaxis):
-        _bake_axis(ax, axis)
-
-
-def _bake_axis(ax: Axes, axis: Axis) -> bool:
-    if not axis.get_visible() or not isinstance(axis.get_minor_locator(), NullLocator):
-        return False
-    if isinstance(axis.get_major_locator(), NullLocator):
-        return True
-    is_x = axis.axis_name == "x"
-    side = "bottom" if is_x else "left"
-    if axis.label.get_text() and axis.get_label_position() != side:
-        return False
-    tick = axis.get_major_ticks(1)[0]  # carries every tick_params / grid setting
-    mark, label, grid = tick.tick1line, tick.label1, tick.gridline
-    if tick.tick2line.get_visible() or tick.label2.get_visible() or label.get_rotation():
-        return False
-    locs = np.asarray(axis.get_majorticklocs(), dtype="float64")
-    fmt = axis.get_major_formatter()
-    texts = fmt.format_ticks(locs)  # all locations, as Axis._update_ticks formats them
-    if fmt.get_offset():
-        return False
-    lo, hi = sorted(axis.get_view_interval())
-    tol = (hi - lo) * 1e-10  # Matplotlib's own "inside the view" tolerance
-    keep = [(float(v), s) for v, s in zip(locs, texts, strict=True) if lo - tol <= v <= hi + tol]
-    axis.set_major_locator(NullLocator())
-    if not keep:
-        return True
-    z = axis.get_zorder()
-    xs = [v for v, _ in keep]
-    if grid.get_visible():
-        segs = [[(v, 0), (v, 1)] if is_x else [(0, v), (1, v)] for v in xs]
-        lines = LineCollection(segs, colors=[grid.get_color()], linewidths=grid.get_linewidth(),
-                               linestyles=grid.get_linestyle(), alpha=grid.get_alpha(),
-                               transform=grid.get_transform(), zorder=z)
-        ax.add_artist(lines)  # add_artist clips to the axes patch, like grid lines
-    if mark.get_visible():
-        zeros = [0.0] * len(xs)
-        ax.add_artist(Line2D(xs if is_x else zeros, zeros if is_x else xs,
-                             transform=mark.get_transform(), marker=mark.get_marker(),
-                             markersize=mark.get_markersize(), color=mark.get_color(),
-                             markeredgecolor=mark.get_markeredgecolor(),
-                             markeredgewidth=mark.get_markeredgewidth(), alpha=mark.get_alpha(),
-                             linestyle="None", clip_on=False, zorder=z))
-    if not label.get_visible():
-        return True
-    made = []
-    for v, s in keep:
-        if not s:
-            continue
-        t = Text(v if is_x else 0.0, 0.0 if is_x else v, s,
-                 fontproperties=label.get_fontproperties(), color=label.get_color(),
-                 alpha=label.get_alpha(), ha=label.get_horizontalalignment(),
-                 va=label.get_verticalalignment(), transform=label.get_transform(),
-                 clip_on=False, zorder=z)
-        ax.add_artist(t)
-        made.append(t)
-    if axis.label.get_text():
-        _place_axis_label(ax, axis, made)
-    return True
-
-
-def _place_axis_label(ax: Axes, axis: Axis, labels: list[Text]) -> None:
-    """Axis label just beyond the tick labels, as XAxis/YAxis._update_label_position does."""
-    renderer = ax.figure.canvas.get_renderer()
-    pad = axis.labelpad * ax.figure.dpi / 72
-    if axis.axis_name == "x":
-        box = Bbox.union([t.get_window_extent(renderer) for t in labels]
-                         + [ax.spines["bottom"].get_window_extent(renderer)])
-        x, _ = axis.label.get_position()
-        axis.set_label_coords(x, box.y0 - pad,
-                              transform=blended_transform_factory(ax.transAxes,
-                                                                  IdentityTransform()))
-    else:
-        box = Bbox.union([t.get_window_extent(renderer) for t in labels]
-                         + [ax.spines["left"].get_window_extent(renderer)])
-        _, y = axis.label.get_position()
-        axis.set_label_coords(box.x0 - pad, y,
-                              transform=blended_transform_factory(IdentityTransform(),
-                                                                  ax.transAxes))
-
-
-def to_png(fig: Figure) -> bytes:
-    """Draw once and encode as a 256-colour PNG.
-
-    Flat-colour charts lose nothing visible in an adaptive palette, and the file is ~2.5x
-    smaller and faster to encode than RGBA (Discord uploads are size-limited). zlib level 3
-    costs ~3 ms against ~7-10 ms at level 6 for files ~15% larger (still ~50 KB). Pillow's
-    quantize and encode release the GIL, so worker threads overlap here.
-    """
-    canvas = fig.canvas
-    try:
-        for ax in fig.axes:
-            _bake_ticks(ax)
-        canvas.draw()
-        w, h = canvas.get_width_height()
-        rgba = Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-        img = rgba.convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE)
-        buf = BytesIO()
-        img.save(buf, format="png", compress_level=3)
-    finally:
-        # Free the 3 MB pixel buffer now rather than when the figure's reference cycles are
-        # collected. (Figure.clear() did that too, but rebuilt every axis to do it: ~8 ms.)
-        canvas.renderer = None
-        canvas._lastKey = None
-    return buf.getvalue()
 
 
 def empty_note(ax: Axes, text: str = "No data") -> None:
