@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
-import os
 import threading
 from concurrent.futures import Executor, ProcessPoolExecutor
 
@@ -40,10 +39,6 @@ def warm_up() -> None:
     days = pd.bdate_range("2024-01-01", periods=300)
     quote_chart(pd.Series(range(100, 400), index=days, dtype=float), title="warm-up", footer="")
     gc.freeze()
-
-
-def default_workers() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
 
 
 def start_pool(workers: int) -> Executor:

