@@ -18,8 +18,8 @@ Measured, per compute mode:
 * peak RSS of this process (bot + stand-in) and of each worker process (VmHWM from /proc:
   RUSAGE_CHILDREN only counts children that have exited, and the pool outlives the run).
 
-Modes: the bot's default (`[compute] processes` = one worker process per CPU, at most 4) and the baseline
-`processes = 0` (answers computed on threads in the bot's own process), run one after the
+Modes: the bot's default (`[compute] processes` = one worker process per CPU, at most 4)
+and the baseline `processes = 0` (answers computed on threads in the bot's own process), run one after the
 other in this process so the ratio compares like with like.
 """
 
