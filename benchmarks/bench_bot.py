@@ -19,8 +19,8 @@ Measured, per compute mode:
   RUSAGE_CHILDREN only counts children that have exited, and the pool outlives the run).
 
 Modes: the bot's default (`[compute] processes` = one worker process per CPU, at most 4)
-and the baseline `processes = 0` (answers computed on threads in the bot's own process), run one after the
-other in this process so the ratio compares like with like.
+and the baseline `processes = 0` (answers computed on threads in the bot's own process),
+run one after the other in this process so the ratio compares like with like.
 """
 
 from __future__ import annotations
