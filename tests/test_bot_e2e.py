@@ -306,3 +306,35 @@ async def test_outage_without_cache_names_the_source(standin, yahoo_bot) -> None
     followup = await ix.wait_followup(20)
     assert followup.ephemeral
     assert "Yahoo Finance is not answering for ^RUT" in followup.content
+
+
+# ---- our own failures --------------------------------------------------------------------------
+
+
+async def test_our_bug_is_logged_with_an_id_and_answered_with_an_apology(standin, bot,
+                                                                         caplog) -> None:
+    async def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug in riskon")
+
+    bot.services.insights.after = broken  # stands in for a defect deep in the service
+    caplog.set_level("ERROR", logger="bot.tree")
+    ix = await slash(standin, "after", {"trigger": "rut", "target": "btc"})
+    await ix.wait_callback(5)
+    followup = await ix.wait_followup(10)
+    assert followup.ephemeral and "something went wrong on riskon's side" in followup.content
+    assert "ZeroDivisionError" not in followup.content and "Traceback" not in followup.content
+    error_id = followup.content.split("error id ")[1][:8]
+    record = next(r for r in caplog.records if error_id in r.getMessage())
+    assert record.exc_info and record.exc_info[0] is ZeroDivisionError
+
+
+async def test_a_failing_cog_is_logged_and_the_rest_load(standin, config_path, monkeypatch,
+                                                         caplog) -> None:
+    import bot.app
+
+    monkeypatch.setattr(bot.app, "EXTENSIONS", ("cogs.no_such_cog", *bot.app.EXTENSIONS))
+    async with riskon(standin, config_path) as running:
+        assert list(running.failed_extensions) == ["cogs.no_such_cog"]
+        assert "cogs.no_such_cog" in caplog.text
+        ix = await slash(standin, "quote", {"symbol": "btc"})
+        await public_answer(ix)
