@@ -165,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command == "ask":
             setup_logging("WARNING")
+            # riskon says what failed in one line; yfinance's own retries need not echo it.
+            logging.getLogger("yfinance").setLevel(logging.ERROR)
             return _ask(args)
         from bot.app import run_bot, sync_commands
 

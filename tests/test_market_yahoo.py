@@ -165,3 +165,17 @@ async def test_market_data_over_fake_yahoo_end_to_end(tmp_path, provider, fake):
         clock_now[0] += datetime.timedelta(hours=7)
         stale = await md.daily("^RUT")
         assert stale.stale and "Yahoo Finance" in stale.stale_reason and len(stale.bars) == 7
+
+
+def test_a_connection_without_an_answer_is_a_network_error_not_http_0():
+    """curl_cffi gives DNS and refused connections a response with status 0."""
+    from types import SimpleNamespace
+
+    from bot.market.yahoo import _http_status, _is_network_error
+
+    class CurlLikeError(OSError):
+        response = SimpleNamespace(status_code=0)
+
+    exc = CurlLikeError("Could not resolve host: query2.finance.yahoo.com")
+    assert _http_status(exc) is None and _is_network_error(exc)
+    assert _http_status(SimpleNamespace(response=SimpleNamespace(status_code=503))) == 503

@@ -83,7 +83,9 @@ def _configure_yfinance(cache_dir: Path) -> None:
 def _http_status(exc: BaseException) -> int | None:
     """The HTTP status of a requests/curl_cffi `HTTPError`, if that is what `exc` is."""
     status = getattr(getattr(exc, "response", None), "status_code", None)
-    return status if isinstance(status, int) else None
+    # curl_cffi reports a connection that never got an answer (DNS, refused) with status 0:
+    # that is a network error to retry, not an HTTP status.
+    return status if isinstance(status, int) and status > 0 else None
 
 
 def _is_network_error(exc: BaseException) -> bool:
@@ -184,7 +186,7 @@ class YahooProvider:
                 if status is not None and status < 500:
                     raise ProviderError(SOURCE, f"HTTP {status} from Yahoo") from exc
                 if _is_network_error(exc):
-                    raise _Retryable(f"network error ({type(exc).__name__}: {exc})") from exc
+                    raise _Retryable(f"network error: {_short(exc)}") from exc
                 log.warning("%s %s: unexpected yfinance failure", SOURCE, symbol, exc_info=True)
                 raise ProviderError(SOURCE, f"unexpected {type(exc).__name__}: {exc}") from exc
             finally:
@@ -193,6 +195,13 @@ class YahooProvider:
         if frame is None or frame.empty:
             raise NoData(symbol, SOURCE, "no bars in the requested range")
         return frame
+
+
+def _short(exc: BaseException, limit: int = 90) -> str:
+    """The gist of a network error for a one-line message (curl's run to several sentences)."""
+    text = str(exc).split(". See ")[0].removeprefix("Failed to perform, ")
+    text = f"{type(exc).__name__}: {text}"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _forget_memoised_responses() -> None:
