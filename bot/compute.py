@@ -34,10 +34,15 @@ def warm_up() -> None:
     import pandas as pd
 
     import bot.insights  # noqa: F401
-    from bot.charts import quote_chart
+    from bot.charts import ath_chart, event_chart, quote_chart
 
     days = pd.bdate_range("2024-01-01", periods=300)
-    quote_chart(pd.Series(range(100, 400), index=days, dtype=float), title="warm-up", footer="")
+    close = pd.Series(range(100, 400), index=days, dtype=float)
+    quote_chart(close, title="warm-up", footer="")
+    ath_chart(close, events=[days[100]], title="warm-up", footer="")
+    paths = pd.DataFrame({"2024-01-01": [100.0] * 31}, index=range(31))
+    event_chart(paths, band=None, horizon_returns={30: [0.1]}, base_returns={30: (0, 0.01, 0.02)},
+                title="warm-up", footer="")
     gc.freeze()
 
 
