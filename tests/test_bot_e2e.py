@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -19,44 +17,13 @@ from tests.bot_harness import (
     NO_FILES,
     TOKEN,
     LoopLag,
-    add_guilds,
     riskon,
     write_config,
 )
 from tests.discord_standin import DiscordStandin
 from tests.fake_yahoo import FakeYahoo, reset_yfinance
-from tests.market_fixtures import market_folder
 
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture
-async def standin() -> AsyncIterator[DiscordStandin]:
-    async with DiscordStandin(token=TOKEN) as s:
-        add_guilds(s)
-        yield s
-    assert s.unknown_routes == [], [f"{r.method} {r.path}" for r in s.unknown_routes]
-    assert s.visibility_mismatches == []
-
-
-@pytest.fixture(scope="module")
-def prices(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("prices")
-    market_folder(folder)
-    return folder
-
-
-@pytest.fixture
-def config_path(tmp_path, standin, prices) -> Path:
-    return write_config(
-        tmp_path / "riskon.toml", standin, store=tmp_path / "riskon.sqlite3", prices=prices
-    )
-
-
-@pytest.fixture
-async def bot(standin, config_path):
-    async with riskon(standin, config_path) as running:
-        yield running
 
 
 _users = itertools.count(5_000)

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,13 +27,10 @@ from tests.bot_harness import (
     GUILD,
     OTHER_GENERAL,
     OTHER_GUILD,
-    TOKEN,
-    add_guilds,
     riskon,
     write_config,
 )
 from tests.discord_standin import DiscordStandin, MessageRecord, RecordedRequest, text_channel
-from tests.market_fixtures import market_folder
 
 PNG = b"\x89PNG\r\n\x1a\n"
 POST_MESSAGE = ("POST", "/channels/{channel_id}/messages")
@@ -52,34 +48,6 @@ def utc(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 # ---- fixtures ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def standin() -> AsyncIterator[DiscordStandin]:
-    async with DiscordStandin(token=TOKEN) as s:
-        add_guilds(s)
-        yield s
-    assert s.unknown_routes == [], [f"{r.method} {r.path}" for r in s.unknown_routes]
-
-
-@pytest.fixture(scope="module")
-def prices(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("brief-prices")
-    market_folder(folder)
-    return folder
-
-
-@pytest.fixture
-def config_path(tmp_path, standin, prices) -> Path:
-    return write_config(
-        tmp_path / "riskon.toml", standin, store=tmp_path / "riskon.sqlite3", prices=prices
-    )
-
-
-@pytest.fixture
-async def bot(standin, config_path) -> AsyncIterator[RiskonBot]:
-    async with riskon(standin, config_path) as running:
-        yield running
 
 
 # ---- helpers ----------------------------------------------------------------------------------

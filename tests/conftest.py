@@ -1,0 +1,44 @@
+"""Fixtures shared by the end-to-end tests: the Discord stand-in, a price folder, the real bot."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import RiskonBot
+from tests.bot_harness import TOKEN, add_guilds, riskon, write_config
+from tests.discord_standin import DiscordStandin
+from tests.market_fixtures import market_folder
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[DiscordStandin]:
+    """The stand-in with the test guilds; afterwards, no request may have hit an unknown route
+    and no reply may have been shown with another visibility than the bot asked for."""
+    async with DiscordStandin(token=TOKEN) as s:
+        add_guilds(s)
+        yield s
+    assert s.unknown_routes == [], [f"{r.method} {r.path}" for r in s.unknown_routes]
+    assert s.visibility_mismatches == []
+
+
+@pytest.fixture(scope="module")
+def prices(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("prices")
+    market_folder(folder)
+    return folder
+
+
+@pytest.fixture
+def config_path(tmp_path, standin, prices) -> Path:
+    return write_config(
+        tmp_path / "riskon.toml", standin, store=tmp_path / "riskon.sqlite3", prices=prices
+    )
+
+
+@pytest.fixture
+async def bot(standin, config_path) -> AsyncIterator[RiskonBot]:
+    async with riskon(standin, config_path) as running:
+        yield running
