@@ -47,17 +47,15 @@ def utc(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
 
 
-# ---- fixtures ---------------------------------------------------------------------------------
-
-
 # ---- helpers ----------------------------------------------------------------------------------
 
 _users = itertools.count(9_000)
 _ids = itertools.count(4_300_000_000_000_000_000, 10)
 
 
-async def slash(standin: DiscordStandin, name: str, options: dict[str, Any] | None = None,
-                **kw: Any):
+async def slash(
+    standin: DiscordStandin, name: str, options: dict[str, Any] | None = None, **kw: Any
+):
     """An admin's slash command in the dev guild (the only one commands are synced to)."""
     kw.setdefault("user_id", next(_users))
     kw.setdefault("guild_id", GUILD)
@@ -76,8 +74,9 @@ async def join(standin: DiscordStandin, bot: RiskonBot, count: int) -> list[tupl
     for _ in range(count):
         guild_id = next(_ids)
         channel_id = guild_id + 1
-        standin.add_guild(guild_id, name=f"g{guild_id % 1000}",
-                          channels=[text_channel(channel_id, "brief")])
+        standin.add_guild(
+            guild_id, name=f"g{guild_id % 1000}", channels=[text_channel(channel_id, "brief")]
+        )
         pairs.append((guild_id, channel_id))
     await until(lambda: all(bot.get_channel(c) is not None for _, c in pairs), "GUILD_CREATE")
     return pairs
@@ -254,8 +253,7 @@ async def test_unusable_channel_pauses_only_that_server(standin, bot, status, re
 async def test_one_render_serves_every_server_with_that_watchlist(standin, bot) -> None:
     servers = await join(standin, bot, 5)
     for i, (guild_id, channel_id) in enumerate(servers):
-        await schedule(bot, guild_id, channel_id,
-                       watchlist=WATCHLIST if i < 3 else OTHER_WATCHLIST)
+        await schedule(bot, guild_id, channel_id, watchlist=WATCHLIST if i < 3 else OTHER_WATCHLIST)
     poster = bot.get_cog("Brief").poster
     before = poster.renders
 
@@ -333,9 +331,11 @@ async def test_fred_outage_leaves_the_section_out_and_recovery_puts_it_back(
         config = write_config(
             tmp_path / "fred.toml", standin, store=tmp_path / "fred.sqlite3", prices=prices
         )
-        config.write_text(config.read_text().replace(
-            "enabled = false", f'enabled = true\nbase_url = "{fred.url}"\ntimeout = 2.0'
-        ))
+        config.write_text(
+            config.read_text().replace(
+                "enabled = false", f'enabled = true\nbase_url = "{fred.url}"\ntimeout = 2.0'
+            )
+        )
         async with riskon(standin, config) as bot:
             assert bot.config.fred.enabled and bot.config.fred.base_url == fred.url
             assert isinstance(bot.services.macro.provider, FredProvider)  # from config
@@ -358,8 +358,9 @@ async def test_fred_outage_leaves_the_section_out_and_recovery_puts_it_back(
             shown = dict(fields(message))
             assert shown["Fed net liquidity"] == NET_LIQUIDITY
             assert shown["High-yield spread"] == HY_SPREAD
-            assert not any(v.startswith(("Fed net", "High-yield")) for n, v in fields(message)
-                           if n == "Note")
+            assert not any(
+                v.startswith(("Fed net", "High-yield")) for n, v in fields(message) if n == "Note"
+            )
 
 
 # ---- 7: a brief that cannot be built is recorded, and the loop goes on ------------------------
@@ -395,8 +396,15 @@ async def test_unbuildable_brief_is_recorded_and_the_next_tick_still_posts(stand
 async def test_turning_briefs_on_does_not_log_yesterday_as_missed(bot: RiskonBot) -> None:
     """Enabled an hour before today's run: yesterday's run (23 h ago) was never owed."""
     post_time = (datetime.now(UTC) + timedelta(hours=1)).strftime("%H:%M")
-    await bot.settings.update(GUILD, channel_id=GENERAL, post_time=post_time, timezone="UTC",
-                              weekdays_only=False, brief_enabled=True, watchlist=list(WATCHLIST))
+    await bot.settings.update(
+        GUILD,
+        channel_id=GENERAL,
+        post_time=post_time,
+        timezone="UTC",
+        weekdays_only=False,
+        brief_enabled=True,
+        watchlist=list(WATCHLIST),
+    )
     now = datetime.now(UTC)
     poster = bot.get_cog("Brief").poster
     assert await poster.tick(now) == []
@@ -405,8 +413,9 @@ async def test_turning_briefs_on_does_not_log_yesterday_as_missed(bot: RiskonBot
     # The same schedule, chosen three days ago: yesterday's run was owed and is logged missed.
     stamp = (now - timedelta(days=3)).isoformat()
     async with bot.store.transaction() as db:
-        await db.execute("UPDATE guild_settings SET updated_at = ? WHERE guild_id = ?",
-                         (stamp, GUILD))
+        await db.execute(
+            "UPDATE guild_settings SET updated_at = ? WHERE guild_id = ?", (stamp, GUILD)
+        )
     bot.settings._cache.clear()
     bot.settings._enabled = None
     fresh = bot.get_cog("Brief").poster
