@@ -99,8 +99,6 @@ class RiskonBot(commands.Bot):
 
     async def close(self) -> None:
         await super().close()
-        if self.services is not None:
-            await self.services.aclose()
         if self.store is not None:
             await self.store.close()
 

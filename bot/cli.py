@@ -155,7 +155,6 @@ async def _answer(args: argparse.Namespace, config: Config) -> Insight:
         else:
             watchlist = args.watchlist.split(",") if args.watchlist else None
             insight = await insights.brief(watchlist or config.brief.watchlist)
-        await services.aclose()
     return insight
 
 

@@ -21,15 +21,6 @@ class Services:
     macro: MacroData | None
     insights: Insights
 
-    async def aclose(self) -> None:
-        """Release network sessions the providers opened (FRED's aiohttp session)."""
-        for provider in (getattr(self.macro, "provider", None), self.market.provider):
-            close = getattr(provider, "close", None) or getattr(provider, "aclose", None)
-            if close is not None:
-                result = close()
-                if hasattr(result, "__await__"):
-                    await result
-
 
 def build_services(config: Config, store: Store, *, csv_dir: str | None = None) -> Services:
     """Wire providers, cache and the insights service. `csv_dir` overrides `[data] csv_dir`."""

@@ -1,9 +1,9 @@
 """Glue between discord.py and :mod:`tests.discord_standin`.
 
-Why separate: ``point_discord_at`` is the one piece the bot itself needs (from config keys
-``[discord] api_base`` / ``gateway_url``), so it is a tiny pure function with no test imports
-that ``bot/app.py`` can copy verbatim. The rest runs a real client against the stand-in and
-tears it down the way a test needs: no leaked task, no unclosed session, no stale globals.
+Tests point discord.py at the stand-in with the bot's own ``bot.app.point_discord_at`` (what
+the config keys ``[discord] api_base`` / ``gateway_url`` drive), so the pointing under test is
+the one production uses. The rest runs a real client against the stand-in and tears it down
+the way a test needs: no leaked task, no unclosed session, no stale globals.
 """
 
 from __future__ import annotations
@@ -15,22 +15,9 @@ from collections.abc import AsyncIterator, Iterator
 import discord
 import discord.gateway
 import discord.http
-import yarl
 
+from bot.app import point_discord_at
 from tests.discord_standin import DiscordStandin
-
-
-def point_discord_at(api_base: str, gateway_url: str) -> None:
-    """Send every discord.py REST call to ``api_base`` and the websocket to ``gateway_url``.
-
-    discord.py builds each URL from the class attribute ``Route.BASE`` (webhook and interaction
-    requests too) and connects a non-sharded client to ``DiscordWebSocket.DEFAULT_GATEWAY``.
-    Nothing else is needed: after READY the client reconnects to READY's
-    ``resume_gateway_url`` (the server decides it), and an ``AutoShardedClient`` takes its URL
-    from ``GET /gateway/bot``. Both are process-wide, so set them before ``client.start()``.
-    """
-    discord.http.Route.BASE = api_base.rstrip("/")
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
 @contextlib.contextmanager
