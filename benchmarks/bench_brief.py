@@ -45,9 +45,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_bot import peak_rss, price_folder, reset_peak_rss  # noqa: E402
 from bench_schedule import TIMES, ZONES  # noqa: E402
 
-from bot import brieflog, schedule  # noqa: E402
+from bot.adapter.poster import BriefPoster  # noqa: E402
 from bot.config import BriefConfig  # noqa: E402
-from bot.poster import BriefPoster  # noqa: E402
+from bot.scheduling import brieflog, schedule  # noqa: E402
 from bot.settings import GuildSettingsRepo  # noqa: E402
 from bot.store import Store  # noqa: E402
 from tests.bot_harness import TOKEN, LoopLag, add_guilds, riskon, write_config  # noqa: E402

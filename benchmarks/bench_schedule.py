@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot import schedule
+from bot.scheduling import schedule
 from bot.settings import GuildSettings
 
 GUILDS = 100_000

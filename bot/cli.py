@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             # riskon says what failed in one line; yfinance's own retries need not echo it.
             logging.getLogger("yfinance").setLevel(logging.ERROR)
             return _ask(args)
-        from bot.app import run_bot, sync_commands
+        from bot.adapter.app import run_bot, sync_commands
 
         config = load()
         setup_logging(config.logging.level)

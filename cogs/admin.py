@@ -14,9 +14,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_ui import Symbol
+from bot.adapter.options import Symbol
 from bot.errors import BadInput
-from bot.schedule import next_run, parse_hhmm, parse_timezone, timezone_choices
+from bot.scheduling.schedule import next_run, parse_hhmm, parse_timezone, timezone_choices
 from bot.settings import MAX_WATCHLIST, GuildSettings
 
 #: What riskon needs in the brief channel, with the names Discord's UI shows.

@@ -10,9 +10,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot import brieflog
-from bot.discord_ui import answer, cooldown
-from bot.poster import BriefPoster
+from bot.adapter.options import answer, cooldown
+from bot.adapter.poster import BriefPoster
+from bot.scheduling import brieflog
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_ui import Symbol, answer, cooldown
+from bot.adapter.options import Symbol, answer, cooldown
 from bot.errors import BadInput
 from bot.insights import WINDOW_RANGE
 

@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_ui import Symbol, answer, cooldown
+from bot.adapter.options import Symbol, answer, cooldown
 from bot.insights import DEFAULT_HORIZONS, MIN_GAP_RANGE
 
 HORIZON_CHOICES = [

@@ -13,7 +13,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from bot.app import RiskonBot
+from bot.adapter.app import RiskonBot
 from bot.config import load
 from tests.discord_standin import ATTACH_FILES, DiscordStandin, text_channel
 from tests.standin_helpers import running_client

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import RiskonBot
+from bot.adapter.app import RiskonBot
 from tests.bot_harness import TOKEN, add_guilds, riskon, write_config
 from tests.discord_standin import DiscordStandin
 from tests.market_fixtures import market_folder

@@ -1,6 +1,6 @@
 """Glue between discord.py and :mod:`tests.discord_standin`.
 
-Tests point discord.py at the stand-in with the bot's own ``bot.app.point_discord_at`` (what
+Tests point discord.py at the stand-in with the bot's own ``bot.adapter.app.point_discord_at`` (what
 the config keys ``[discord] api_base`` / ``gateway_url`` drive), so the pointing under test is
 the one production uses. The rest runs a real client against the stand-in and tears it down
 the way a test needs: no leaked task, no unclosed session, no stale globals.
@@ -16,7 +16,7 @@ import discord
 import discord.gateway
 import discord.http
 
-from bot.app import point_discord_at
+from bot.adapter.app import point_discord_at
 from tests.discord_standin import DiscordStandin
 
 

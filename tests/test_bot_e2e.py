@@ -284,7 +284,7 @@ async def test_our_bug_is_logged_with_an_id_and_answered_with_an_apology(standin
         raise ZeroDivisionError("a bug in riskon")
 
     bot.services.insights.after = broken  # stands in for a defect deep in the service
-    caplog.set_level("ERROR", logger="bot.tree")
+    caplog.set_level("ERROR", logger="bot.adapter.tree")
     ix = await slash(standin, "after", {"trigger": "rut", "target": "btc"})
     await ix.wait_callback(5)
     followup = await ix.wait_followup(10)
@@ -297,9 +297,10 @@ async def test_our_bug_is_logged_with_an_id_and_answered_with_an_apology(standin
 
 async def test_a_failing_cog_is_logged_and_the_rest_load(standin, config_path, monkeypatch,
                                                          caplog) -> None:
-    import bot.app
+    import bot.adapter.app
 
-    monkeypatch.setattr(bot.app, "EXTENSIONS", ("cogs.no_such_cog", *bot.app.EXTENSIONS))
+    app = bot.adapter.app
+    monkeypatch.setattr(app, "EXTENSIONS", ("cogs.no_such_cog", *app.EXTENSIONS))
     async with riskon(standin, config_path) as running:
         assert list(running.failed_extensions) == ["cogs.no_such_cog"]
         assert "cogs.no_such_cog" in caplog.text

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot import brieflog
-from bot.app import RiskonBot
+from bot.adapter.app import RiskonBot
 from bot.market.fred import FredProvider
+from bot.scheduling import brieflog
 from tests.bot_harness import (
     ADMIN_PERMS,
     GENERAL,

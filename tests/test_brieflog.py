@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot import brieflog
-from bot.brieflog import OUTCOME_UNKNOWN, claim, commit, mark, recover_stale_claims
+from bot.scheduling import brieflog
+from bot.scheduling.brieflog import OUTCOME_UNKNOWN, claim, commit, mark, recover_stale_claims
 from bot.store import Store
 
 DAY = date(2024, 6, 12)

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import BadInput
-from bot.schedule import (
+from bot.scheduling.schedule import (
     DEFAULT_GRACE,
     due,
     local_date_of_run,

@@ -20,12 +20,12 @@ import discord
 import yarl
 from discord.ext import commands
 
+from bot.adapter.tree import RiskonTree
 from bot.compute import start_pool
 from bot.config import Config
 from bot.services import Services, build_services
 from bot.settings import GuildSettingsRepo
 from bot.store import Store
-from bot.tree import RiskonTree
 
 log = logging.getLogger(__name__)
 

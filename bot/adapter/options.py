@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 import discord
 from discord import app_commands
 
-from bot.embeds import insight_embed
+from bot.adapter.embeds import insight_embed
 from bot.insights import Insight
 from bot.market.symbols import SYMBOL_PATTERN, Asset, resolve, search
 

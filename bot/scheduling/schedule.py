@@ -1,8 +1,8 @@
 """When each guild's daily brief is due: pure time arithmetic, no I/O.
 
 A guild says "08:00 in Europe/London on weekdays". This module turns that into UTC instants and
-into the *local date* each run belongs to, which is the key `bot.brieflog` uses to post exactly
-once per guild per day. The posting loop (a cog) only asks `due(...)` every tick.
+into the *local date* each run belongs to, which is the key `bot.scheduling.brieflog` uses to
+post exactly once per guild per day. The posting loop (a cog) only asks `due(...)` every tick.
 
 Decisions, and why:
 

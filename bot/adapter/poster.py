@@ -15,9 +15,9 @@ from typing import Any
 
 import discord
 
-from bot import brieflog
-from bot.embeds import insight_embed
-from bot.schedule import Due, due
+from bot.adapter.embeds import insight_embed
+from bot.scheduling import brieflog
+from bot.scheduling.schedule import Due, due
 
 log = logging.getLogger(__name__)
 
