@@ -90,6 +90,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("symbol")
     p = questions.add_parser("brief", parents=[common], help="the daily market brief")
     p.add_argument("--watchlist", help="comma-separated symbols (default: the configured list)")
+    move = commands.add_parser(
+        "migrate-store", help="copy settings, logs and cached bars into another store",
+        description="Copy every table (settings, posting log, alerts, cached bars) from one "
+        "store into another, e.g. from the SQLite file into PostgreSQL before running several "
+        "processes. All or nothing; a target that holds data is refused unless --force.",
+    )
+    move.add_argument("--from", dest="source", required=True, metavar="SOURCE",
+                      help="sqlite:PATH (or a postgresql:// URL)")
+    move.add_argument("--to", dest="target", required=True, metavar="TARGET",
+                      help="postgresql://user@host:port/db (or sqlite:PATH)")
+    move.add_argument("--force", action="store_true",
+                      help="replace whatever the target already holds")
     return parser
 
 
@@ -166,6 +178,13 @@ def main(argv: list[str] | None = None) -> int:
             # riskon says what failed in one line; yfinance's own retries need not echo it.
             logging.getLogger("yfinance").setLevel(logging.ERROR)
             return _ask(args)
+        if command == "migrate-store":
+            from bot.store_copy import migrate_store
+
+            setup_logging("WARNING")
+            counts = migrate_store(args.source, args.target, force=args.force)
+            print(f"Copied {sum(counts.values())} row(s) in {len(counts)} table(s).")
+            return 0
         from bot.adapter.app import run_bot, sync_commands
 
         config = load()

@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
+from bot.errors import RiskonError
+
 if TYPE_CHECKING:
     from bot.config import StoreConfig
 
@@ -132,7 +134,7 @@ def is_postgres_url(target: str | Path) -> bool:
     return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
 
 
-class StoreError(RuntimeError):
+class StoreError(RiskonError, RuntimeError):
     """The database cannot be opened or used; the message is one line naming what to fix."""
 
 

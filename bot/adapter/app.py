@@ -47,8 +47,25 @@ def point_discord_at(api_base: str, gateway_url: str) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
-class RiskonBot(commands.Bot):
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard Discord sends a guild's events to (Discord's documented formula)."""
+    return (guild_id >> 22) % shard_count
+
+
+class RiskonBot(commands.AutoShardedBot):
+    """riskon on one or more gateway shards.
+
+    `[discord] shard_count` and `shard_ids` split the bot over processes: each runs its own
+    shards and schedules briefs only for the guilds on them (`owns_guild`). Exactly-once does
+    not depend on that split; claims are unique rows in the shared store.
+    """
+
     def __init__(self, config: Config, **options: Any) -> None:
+        if config.discord.shard_count:
+            options.setdefault("shard_count", config.discord.shard_count)
+        shard_ids = config.discord.shard_list()
+        if shard_ids is not None:
+            options.setdefault("shard_ids", shard_ids)
         # riskon never joins voice: skip discord.py's warnings about voice libraries.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
@@ -91,6 +108,15 @@ class RiskonBot(commands.Bot):
             self.tree.copy_global_to(guild=guild)
             synced = await self.tree.sync(guild=guild)
             log.info("Synced %d commands to development guild %s", len(synced), guild_id)
+
+    def owns_guild(self, guild_id: int) -> bool:
+        """Whether this process schedules the guild's posts: its shard is one of ours.
+
+        With every shard in this process (no `shard_ids`), every guild is ours.
+        """
+        if self.shard_ids is None or not self.shard_count:
+            return True
+        return shard_of(guild_id, self.shard_count) in self.shard_ids
 
     @property
     def insights(self):

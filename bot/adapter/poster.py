@@ -84,6 +84,9 @@ class BriefPoster:
     async def _tick(self, now: datetime) -> list[tuple[int, str]]:
         store = self.bot.store
         enabled = await self.bot.settings.all_enabled()
+        if getattr(self.bot, "shard_ids", None) is not None:
+            # Several processes split the shards: post only for guilds on ours.
+            enabled = [s for s in enabled if self.bot.owns_guild(s.guild_id)]
         if not enabled:
             return []
         days = {now.date() + timedelta(days=d) for d in (-2, -1, 0, 1)}
