@@ -129,11 +129,10 @@ def _ask(args: argparse.Namespace) -> int:
 
 async def _answer(args: argparse.Namespace, config: Config) -> Insight:
     from bot.services import build_services
-    from bot.store import Store
+    from bot.store import Store, store_for
 
     # With --data the answer comes from files: keep the cache in memory, leave nothing behind.
-    store_path = ":memory:" if args.data else config.store.path
-    async with Store(store_path) as store:
+    async with Store(":memory:") if args.data else store_for(config.store) as store:
         services = build_services(config, store, csv_dir=args.data)
         insights = services.insights
         q = args.question

@@ -60,11 +60,21 @@ class DiscordConfig:
     gateway_url: str = "wss://gateway.discord.gg/"
     cooldown_uses: int = 4  # per user, per cooldown_seconds
     cooldown_seconds: float = 30.0
+    # Sharding: 0 / "" = Discord's recommended shard count, every shard in this process. To split
+    # the bot over N processes give each the same shard_count and its own shard_ids range.
+    shard_count: int = 0
+    shard_ids: str = ""  # "0-7" (inclusive), "3", or "0-3,8-11"
+
+    def shard_list(self) -> list[int] | None:
+        """The shard ids this process runs, or None for all of them."""
+        return parse_shard_ids(self.shard_ids) if self.shard_ids else None
 
 
 @dataclass(frozen=True)
 class StoreConfig:
-    path: str = "riskon.sqlite3"
+    path: str = "riskon.sqlite3"  # the SQLite file, used when url is empty
+    # "postgresql://user@host:port/db": PostgreSQL, shared by every process that names it.
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -125,6 +135,34 @@ _URL = re.compile(r"^(https?|wss?)://[^\s/$.?#][^\s]*$")
 
 
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_SHARD_RANGE = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
+
+
+def parse_shard_ids(text: str) -> list[int]:
+    """ "0-7" -> [0..7]; "0-3,8" -> [0, 1, 2, 3, 8]. Raises ValueError on anything else."""
+    ids: list[int] = []
+    for part in text.split(","):
+        match = _SHARD_RANGE.match(part)
+        if not match:
+            raise ValueError(part)
+        first = int(match.group(1))
+        last = int(match.group(2)) if match.group(2) is not None else first
+        if last < first:
+            raise ValueError(part)
+        ids.extend(range(first, last + 1))
+    if len(set(ids)) != len(ids):
+        raise ValueError(text)
+    return ids
+
+
+def _shard_ids_ok(text: str) -> bool:
+    if not text:
+        return True
+    try:
+        parse_shard_ids(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _check(section: str, key: str, value: Any) -> str | None:
@@ -142,6 +180,13 @@ def _check(section: str, key: str, value: Any) -> str | None:
         ok, expected = value.upper() in _LEVELS, " or ".join(_LEVELS)
     elif name == ("compute", "processes"):
         ok, expected = 0 <= value <= 32, "a whole number of processes from 0 to 32"
+    elif name == ("store", "url"):
+        ok = value == "" or value.startswith(("postgresql://", "postgres://"))
+        expected = 'a PostgreSQL URL "postgresql://user@host:5432/dbname", or "" for SQLite'
+    elif name == ("discord", "shard_ids"):
+        ok, expected = _shard_ids_ok(value), 'a shard range such as "0-7" (or "0-3,8-11")'
+    elif name == ("discord", "shard_count"):
+        ok, expected = value >= 0, "a whole number of shards, or 0 for Discord's recommendation"
     elif name == ("discord", "dev_guild_id"):
         ok, expected = value >= 0, "a Discord server id (a positive whole number), or 0 for none"
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -213,6 +258,14 @@ def from_mapping(raw: dict[str, Any]) -> Config:
     config = Config(**sections)
     if config.data.provider == "csv" and not config.data.csv_dir:
         raise ConfigError('[data] csv_dir must name a folder when [data] provider = "csv".')
+    shards = config.discord.shard_list()
+    if shards is not None:
+        if not config.discord.shard_count:
+            raise ConfigError("[discord] shard_ids needs [discord] shard_count (the total over "
+                              "every process), e.g. shard_count = 16 with shard_ids = \"0-7\".")
+        if max(shards) >= config.discord.shard_count:
+            raise ConfigError(f"[discord] shard_ids {config.discord.shard_ids!r} must be below "
+                              f"shard_count ({config.discord.shard_count}): ids count from 0.")
     return config
 
 

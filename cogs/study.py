@@ -38,7 +38,7 @@ class Study(commands.Cog):
         target="The asset to follow after each event, e.g. bitcoin",
         horizon="The longest window to measure (shorter standard ones are shown too)",
         min_gap="Sessions since the previous record for a record to count (default 63)",
-        event="ath: fresh all-time highs; breakout: close above the prior 252-session high",
+        event="ath: fresh all-time highs; breakout: a close above the prior 52-week high",
     )
     @app_commands.choices(horizon=HORIZON_CHOICES)
     @cooldown

@@ -11,6 +11,7 @@ from bot.adapter.app import RiskonBot
 from tests.bot_harness import TOKEN, add_guilds, riskon, write_config
 from tests.discord_standin import DiscordStandin
 from tests.market_fixtures import market_folder
+from tests.pgtest import store_target  # noqa: F401  (store cases on SQLite and PostgreSQL)
 
 
 @pytest.fixture

@@ -80,9 +80,9 @@ def test_shorter_target_history():
 
 def test_ordinary_range_is_two_sided_and_names_the_share():
     out = caveats(study(ps={30: 0.05, 90: 0.41, 180: 0.23, 365: 0.97}))
-    hit = [c for c in out if "ordinary variation" in c]
+    hit = [c for c in out if "ordinary" in c]
     assert hit == [
-        "At 90 and 180 days the median is within ordinary variation: random samples of the "
+        "At 90 and 180 days the result is ordinary: random samples of the "
         "same number of days did as well 41% and 23% of the time."
     ]
 

@@ -82,7 +82,7 @@ async def test_startup_syncs_to_dev_guild_with_minimal_intents(standin, bot) -> 
                 "min_gap": 20,
                 "event": "breakout",
             },
-            "Bitcoin after 252-session breakouts",
+            "Bitcoin after 52-week breakouts",
         ),
         ("corr", {"a": "^RUT", "b": "BTC-USD", "window": 60}, "Russell 2000 vs Bitcoin"),
         ("quote", {"symbol": "^GSPC"}, "S&P 500 (^GSPC)"),
@@ -102,9 +102,9 @@ async def test_each_command_defers_then_posts_embed_with_png(
 async def test_after_embed_shows_stats_and_episodes(standin, bot) -> None:
     ix = await slash(standin, "after", {"trigger": "rut", "target": "btc"}, channel_id=GENERAL)
     embed = assert_chart_embed(await public_answer(ix))
-    assert embed["description"].startswith("After ")
+    assert embed["description"].startswith("Bitcoin after fresh all-time highs of Russell 2000: ")
     fields = {f["name"]: f["value"] for f in embed["fields"]}
-    assert any(k.startswith("1y after (n=") for k in fields)
+    assert any(k.startswith("1 year after: ") for k in fields)
     assert "```" in fields["Every episode"]
     assert "not cause" in fields["Caveats"] and "Not investment advice" in fields["Caveats"]
 
@@ -166,7 +166,7 @@ async def test_config_is_refused_to_non_admins_by_the_code(standin, bot) -> None
         standin, "config time", {"time": "09:30"}, channel_id=GENERAL, permissions=MEMBER_PERMS
     )
     callback = await ix.wait_callback(5)
-    assert callback.ephemeral and "Manage Guild" in callback.data["content"]
+    assert callback.ephemeral and "Manage Server" in callback.data["content"]
     assert (await bot.settings.get(GUILD)).post_time == "08:00"
 
 

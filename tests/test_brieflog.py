@@ -1,4 +1,5 @@
-"""brief_log claim/commit on a real SQLite file: once per guild and date, across restarts."""
+"""brief_log claim/commit on a real SQLite file and on PostgreSQL: once per guild and date,
+across restarts."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ NOW = datetime(2024, 6, 12, 7, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def db_path(tmp_path):
-    return tmp_path / "riskon.sqlite3"
+def db_path(store_target):
+    """A SQLite file, or a PostgreSQL schema: the log behaves the same on both."""
+    return store_target
 
 
 async def test_claim_once_then_never_again_even_after_restart(db_path) -> None:

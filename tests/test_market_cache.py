@@ -1,4 +1,5 @@
-"""MarketData against a counting fake provider (the outermost boundary) and a real SQLite file."""
+"""MarketData against a counting fake provider (the outermost boundary) and a real store
+(a SQLite file, and a PostgreSQL schema when the tests have a server)."""
 
 from __future__ import annotations
 
@@ -67,8 +68,9 @@ class CountingProvider:
 
 
 @pytest.fixture
-async def store(tmp_path):
-    async with Store(tmp_path / "riskon.db") as s:
+async def store(store_target):
+    """A real SQLite file, or a PostgreSQL schema: the cache behaves the same on both."""
+    async with Store(store_target) as s:
         yield s
 
 

@@ -25,7 +25,7 @@ from bot.compute import start_pool
 from bot.config import Config
 from bot.services import Services, build_services
 from bot.settings import GuildSettingsRepo
-from bot.store import Store
+from bot.store import Store, store_for
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class RiskonBot(commands.Bot):
         self.failed_extensions: dict[str, str] = {}
 
     async def setup_hook(self) -> None:
-        self.store = await Store(self.config.store.path).open()
+        self.store = await store_for(self.config.store).open()
         self.services = build_services(self.config, self.store)
         if self.config.compute.processes:
             workers = self.config.compute.processes

@@ -16,6 +16,8 @@ from bot.answers.model import Insight, Table
 from bot.report import render_table
 
 FIELD_LIMIT = 1024
+TABLE_WIDTH = 56  # characters: what a phone shows of a code block without wrapping
+GLOSSARY_HINT = "Terms: /help topic"
 EMBED_LIMIT = 6000
 COLOURS = {
     "ath": 0x56B4E9,
@@ -31,19 +33,58 @@ def _clip(text: str, limit: int = FIELD_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def table_block(table: Table, limit: int = FIELD_LIMIT) -> str:
-    """The episode table as a code block, newest rows kept when it must be cut."""
-    rows = list(table.rows)
-    dropped = 0
+def narrow(table: Table, width: int = TABLE_WIDTH) -> Table:
+    """Drop middle columns (prices come first after the date) until the table fits `width`.
+
+    The date and the returns are what a reader compares; the trigger's close and the entry price
+    are in the terminal, the JSON and the "All episodes" view.
+    """
+    columns, rows = list(table.columns), [list(r) for r in table.rows]
+
+    def wide() -> bool:
+        lines = render_table(Table(columns, rows), indent="")
+        return max(len(line.rstrip()) for line in lines) > width
+
+    while len(columns) > 2 and wide():
+        del columns[1]
+        for row in rows:
+            del row[1]
+    return Table(columns, rows, list(table.pending))
+
+
+def table_block(table: Table, limit: int = FIELD_LIMIT, width: int = TABLE_WIDTH) -> str:
+    """The episode table as a code block at most `width` characters wide (a phone's width).
+
+    When it must be cut, running (pending) episodes go first, then the oldest completed ones:
+    the completed episodes are what the statistics rest on, so they are what the embed keeps.
+    """
+    table = narrow(table, width)
+    pending = table.pending or [False] * len(table.rows)
+    keep = list(range(len(table.rows)))
+    order = [i for i in keep if pending[i]] + [i for i in keep if not pending[i]]
+    dropped_running = dropped_done = 0
     while True:
-        shown = Table(table.columns, rows)
+        shown = Table(table.columns, [table.rows[i] for i in keep])
         text = "\n".join(line.rstrip() for line in render_table(shown, indent=""))
-        note = f"\n… {dropped} earlier episode(s) in the chart and JSON" if dropped else ""
+        left_out = []
+        if dropped_done:
+            left_out.append(f"{dropped_done} earlier")
+        if dropped_running:
+            left_out.append(f"{dropped_running} running")
+        note = (
+            f"\n… {' and '.join(left_out)} episode(s) not shown: see All episodes"
+            if left_out
+            else ""
+        )
         block = f"```\n{text}\n```{note}"
-        if len(block) <= limit or not rows:
+        if len(block) <= limit or not keep:
             return _clip(block, limit)
-        rows = rows[1:]
-        dropped += 1
+        victim = order.pop(0)
+        keep.remove(victim)
+        if pending[victim]:
+            dropped_running += 1
+        else:
+            dropped_done += 1
 
 
 def insight_embed(insight: Insight) -> tuple[discord.Embed, discord.File | None]:
@@ -60,7 +101,7 @@ def insight_embed(insight: Insight) -> tuple[discord.Embed, discord.File | None]
     if insight.caveats:
         bullets = "\n".join(f"• {c}" for c in insight.caveats)
         embed.add_field(name="Caveats", value=_clip(bullets), inline=False)
-    embed.set_footer(text=_clip(insight.footer, 2048))
+    embed.set_footer(text=_clip(f"{insight.footer} · {GLOSSARY_HINT}", 2048))
     if insight.fetched_at is not None:
         embed.timestamp = insight.fetched_at
     file = None

@@ -20,6 +20,15 @@ from bot.errors import DataUnavailable, NoData, UserError
 log = logging.getLogger(__name__)
 
 
+# Discord's UI names for permissions whose API names differ (people look for these words).
+PERMISSION_NAMES = {"manage_guild": "Manage Server", "view_channel": "View Channel"}
+
+
+def permission_words(names: list[str]) -> str:
+    """['manage_guild'] -> 'Manage Server': the words Discord's own settings screens use."""
+    return ", ".join(PERMISSION_NAMES.get(p, p.replace("_", " ").title()) for p in names)
+
+
 def explain(error: app_commands.AppCommandError) -> str | None:
     """The sentence for an error the user can act on, or None when it is our fault."""
     # Command errors wrap the cause in .original; transformer errors chain it as __cause__.
@@ -27,10 +36,10 @@ def explain(error: app_commands.AppCommandError) -> str | None:
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Easy there: you can ask again in {error.retry_after:.0f} s."
     if isinstance(error, app_commands.MissingPermissions):
-        needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        needed = permission_words(error.missing_permissions)
         return f"You need the {needed} permission to use this command."
     if isinstance(error, app_commands.BotMissingPermissions):
-        needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        needed = permission_words(error.missing_permissions)
         return f"riskon lacks the {needed} permission here; ask an admin to grant it."
     if isinstance(error, app_commands.NoPrivateMessage):
         return "This command works only inside a server."

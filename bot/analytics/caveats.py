@@ -7,11 +7,13 @@ weigh it. Two always appear: co-movement is not cause, and this is not advice.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pandas as pd
 
 from bot.analytics.ath import AthStatus
 from bot.analytics.correlation import Correlation
-from bot.analytics.events import EventStudy
+from bot.analytics.events import EventStudy, HorizonStats
 
 MIN_EPISODES = 10
 ORDINARY_P = (0.10, 0.90)
@@ -19,6 +21,39 @@ MIN_CORR_OBS = 250
 MIN_CORR_WINDOW = 20
 UNSTABLE_CORR_RANGE = 0.5
 NOT_ADVICE = "Not investment advice."
+
+
+Verdict = Literal["better", "worse", "ordinary"]
+VERDICT_WORDS: dict[str, str] = {
+    "better": "clearly better than usual",
+    "worse": "clearly worse than usual",
+    "ordinary": "ordinary",
+}
+
+
+def classify(stats: HorizonStats) -> Verdict | None:
+    """The one rule every verdict and caveat about an event study uses; None = nothing measured.
+
+    `p_random_as_good` is the share of random same-size samples of ordinary days whose median
+    did at least as well as the events' median. A small share (<= 10%) means the events did
+    better than nearly every random sample: clearly better than usual. A large share (>= 90%)
+    means nearly every random sample did at least as well, i.e. at most 10% did as badly:
+    clearly worse than usual. In between the result is ordinary. Two-sided on purpose: a p near
+    1 is a finding about the events, not noise.
+    """
+    p = stats.p_random_as_good
+    if stats.n == 0 or p is None:
+        return None
+    if p <= ORDINARY_P[0]:
+        return "better"
+    if p >= ORDINARY_P[1]:
+        return "worse"
+    return "ordinary"
+
+
+def classify_study(study: EventStudy) -> dict[int, Verdict | None]:
+    """`classify` at every horizon of a study, shortest first."""
+    return {h: classify(study.stats[h]) for h in sorted(study.stats)}
 
 
 def _date(d: pd.Timestamp | str) -> str:
@@ -97,17 +132,24 @@ def study_caveats(
                 f"{trigger}'s ({_date(study.trigger_start)}), so only the shared span is used."
             )
 
+    verdicts = classify_study(study)
     ordinary = [
-        (h, s.p_random_as_good)
-        for h, s in sorted(study.stats.items())
-        if s.p_random_as_good is not None and ORDINARY_P[0] < s.p_random_as_good < ORDINARY_P[1]
+        (h, study.stats[h].p_random_as_good) for h, v in verdicts.items() if v == "ordinary"
     ]
     if ordinary:
         days = _and([str(h) for h, _ in ordinary])
         shares = _and([f"{p:.0%}" for _, p in ordinary])
         out.append(
-            f"At {days} days the median is within ordinary variation: random samples of the "
-            f"same number of days did as well {shares} of the time."
+            f"At {days} days the result is ordinary: random samples of the same number of "
+            f"days did as well {shares} of the time."
+        )
+    clear = [h for h, v in verdicts.items() if v in ("better", "worse")]
+    thin = [h for h in clear if study.stats[h].n < MIN_EPISODES]
+    if thin:
+        out.append(
+            f"The clear result{'s' if len(thin) > 1 else ''} at {_and([str(h) for h in thin])} "
+            f"days rest{'s' if len(thin) == 1 else ''} on fewer than {MIN_EPISODES} episodes: "
+            "one more episode could change it."
         )
 
     out.extend(_data_notes(stale_since, partial_last_bar))

@@ -15,8 +15,11 @@ from bot.analytics import (
     fresh_ath_events,
     study_caveats,
 )
+from bot.analytics.ath import breakout_mask, record_mask
+from bot.analytics.caveats import VERDICT_WORDS
 from bot.answers.common import chart_footer, file_stem, partial_last_bar, provenance, stale_note
 from bot.answers.model import Insight, Table
+from bot.answers.verdicts import horizon_classes, latest_run_note, study_verdict
 from bot.charts import event_chart
 from bot.market.symbols import Asset
 
@@ -36,28 +39,39 @@ def answer_after(
     target_close = target_history.close
     if event == "breakout":
         events = breakout_events(trigger_close, lookback=lookback, min_gap=min_gap)
-        what = f"{lookback}-session breakouts"
+        what = f"{fmt.lookback(lookback)} breakouts"
+        condition = breakout_mask(trigger_close.to_numpy(dtype=float), lookback)
+        noun = f"{fmt.lookback(lookback)} breakout"
     else:
         events = fresh_ath_events(trigger_close, min_gap=min_gap)
         what = "fresh all-time highs"
+        condition = record_mask(trigger_close.to_numpy(dtype=float))
+        noun = "record"
     study = event_study(trigger_close, target_close, events, horizons)
-    headline = _headline_horizon(study, horizons)
-    verdict = _verdict(study, headline, trigger.name, target.name, what)
+    verdict = study_verdict(study, trigger=trigger.name, target=target.name, what=what)
+    run_note = latest_run_note(trigger_close.index[condition], events, noun)
 
+    classes = horizon_classes(study)
     figures = []
     for h in horizons:
         s = study.stats[h]
+        if not s.n:
+            figures.append((f"{fmt.horizon_words(h)} after", "no completed window yet"))
+            continue
+        higher = round((s.hit_rate or 0.0) * s.n)
         figures.append(
             (
-                f"{fmt.horizon(h)} after (n={s.n})",
-                f"median {fmt.pct(s.median)}, higher {fmt.share(s.hit_rate)} · "
+                f"{fmt.horizon_words(h)} after: {VERDICT_WORDS[classes[h] or 'ordinary']}",
+                f"median {fmt.pct(s.median)}, higher in {fmt.of(higher, s.n)} · "
                 f"any day: median {fmt.pct(s.base_median)}, higher {fmt.share(s.base_hit_rate)}"
-                + (f" · random days as good: {fmt.share(s.p_random_as_good)}" if s.n else ""),
+                f" · random days as good: {fmt.share(s.p_random_as_good)}",
             )
         )
     pending = sum(1 for e in study.episodes if e.pending)
     if pending:
-        figures.append(("Still running", f"{pending} recent episode(s), not in the statistics"))
+        figures.append(
+            ("Still running", f"{fmt.count(pending, 'recent episode')}, not in the statistics")
+        )
 
     last_h = horizons[-1]
     table = Table(
@@ -66,7 +80,7 @@ def answer_after(
             f"{trigger.symbol} close",
             f"{target.symbol} entry",
             *[fmt.horizon(h) for h in horizons],
-            f"max DD {fmt.horizon(last_h)}",
+            f"worst {fmt.horizon(last_h)}",
         ],
         rows=[
             [
@@ -77,10 +91,12 @@ def answer_after(
                     fmt.pct(e.returns[h], 0) if e.returns[h] is not None else "pending"
                     for h in horizons
                 ],
-                fmt.pct(e.max_drawdown[last_h], 0) if e.max_drawdown[last_h] is not None else "…",
+                fmt.drawdown(e.max_drawdown[last_h]) if e.max_drawdown[last_h] is not None
+                else "…",
             ]
             for e in study.episodes
         ],
+        pending=[bool(e.pending) for e in study.episodes],
     )
     caveats = study_caveats(
         study,
@@ -102,6 +118,8 @@ def answer_after(
         "events": [_episode_json(e, horizons) for e in study.episodes],
         "events_before_target": int(study.events_before_target),
         "stats": {str(h): _stats_json(study.stats[h]) for h in horizons},
+        "verdicts": {str(h): v for h, v in horizon_classes(study).items()},
+        "latest_run_note": run_note,
     }
     return Insight(
         kind="after",
@@ -110,37 +128,12 @@ def answer_after(
         figures=figures,
         table=table,
         caveats=caveats,
+        notes=[run_note] if run_note else [],
         chart_png=chart,
         chart_name=f"after-{file_stem(trigger.symbol, target.symbol)}.png",
         data=data,
         **meta,
     )
-
-
-def _headline_horizon(study: Any, horizons: tuple[int, ...]) -> int:
-    """The longest horizon with completed episodes: the one a reader asks about first."""
-    with_data = [h for h in horizons if study.stats[h].n > 0]
-    return with_data[-1] if with_data else horizons[-1]
-
-
-def _verdict(study: Any, h: int, trigger: str, target: str, what: str) -> str:
-    s = study.stats[h]
-    if s.n == 0:
-        return (
-            f"No completed {fmt.horizon(h)} window yet: {target} has no finished record after "
-            f"{what} of {trigger} ({len(study.episodes)} event(s) found)."
-        )
-    higher = round(s.hit_rate * s.n)
-    when = "a year" if h == 365 else f"{fmt.horizon(h)}"
-    text = (
-        f"After {s.n} {what} of {trigger}, {target} was higher {when} later {higher} "
-        f"time{'s' if higher != 1 else ''} (median {fmt.pct(s.median)}); on any day its "
-        f"{fmt.horizon(h)} hit rate is {fmt.share(s.base_hit_rate)} "
-        f"(median {fmt.pct(s.base_median)})."
-    )
-    if s.p_random_as_good is not None and s.p_random_as_good > 0.10:
-        text += " That is within the ordinary range of random days."
-    return text
 
 
 def _chart(study, target_close, horizons, trigger, target, what, min_gap, meta) -> bytes:

@@ -11,6 +11,8 @@ from typing import Any
 class Table:
     columns: list[str]
     rows: list[list[str]]
+    # Per row: a pending (unfinished) episode. Shortened tables keep completed rows first.
+    pending: list[bool] = field(default_factory=list)
 
 
 @dataclass

@@ -163,6 +163,9 @@ class MarketData:
         hit = self._memory.get(symbol)
         if hit is not None:
             return hit
+        return await self._stored(symbol)
+
+    async def _stored(self, symbol: str) -> PriceHistory | None:
         bars = await barcache.load_bars(self.store, symbol)
         if bars.empty:
             return None
@@ -179,7 +182,16 @@ class MarketData:
         cached = await self._cached(symbol)
         if cached is not None and self._servable(cached, now):
             return self._remember(cached)
-        return await self._refresh(symbol, cached)
+        # One upstream fetch per symbol across every process sharing the store: on PostgreSQL
+        # the guard is an advisory lock, and whoever waited for it re-reads the bars the
+        # holder just saved instead of fetching them again (on SQLite it is a no-op).
+        async with self.store.fetch_guard(f"bars:{symbol}") as reread:
+            if reread:
+                stored = await self._stored(symbol)
+                if stored is not None and self._servable(stored, self.clock()):
+                    return self._remember(stored)
+                cached = stored or cached
+            return await self._refresh(symbol, cached)
 
     async def _refresh(self, symbol: str, cached: PriceHistory | None) -> PriceHistory:
         source = self.provider.name
