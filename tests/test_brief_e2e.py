@@ -290,7 +290,7 @@ def fred_csv(series_id: str) -> str:
 # By hand: (7,280,000 - 750,000 - 430 * 1000) / 1e6 = $6.10T on 2024-06-05; four weeks earlier
 # (2024-05-08) (7,300,000 - 700,000 - 400,000) / 1e6 = $6.20T, so -$0.10T.
 NET_LIQUIDITY = "$6.10T (-$0.10T over 4 weeks, to 2024-06-05)"
-HY_SPREAD = "3.25% (-0.25 pp over 4 weeks)"
+HY_SPREAD = "3.25% (-0.25 percentage points over 4 weeks)"
 
 
 class FakeFred:

@@ -184,7 +184,12 @@ def _risk(inputs: BriefInputs) -> tuple[list[tuple[str, str]], dict[str, Any], l
     if HY_ID in macro and len(macro[HY_ID]):
         hy = macro[HY_ID]
         change = _four_week_change(hy)
-        figures.append(("High-yield spread", f"{hy.iloc[-1]:.2f}% ({change:+.2f} pp over 4 weeks)"))
+        figures.append(
+            (
+                "High-yield spread",
+                f"{hy.iloc[-1]:.2f}% ({change:+.2f} percentage points over 4 weeks)",
+            )
+        )
         data["hy_spread"] = {
             "level": fmt.json_num(float(hy.iloc[-1])),
             "change_4w": fmt.json_num(change),
