@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -48,9 +49,16 @@ _READ = (*_COLUMNS, "updated_at")
 
 
 class GuildSettingsRepo:
-    def __init__(self, store: Store, defaults: BriefConfig) -> None:
+    def __init__(
+        self,
+        store: Store,
+        defaults: BriefConfig,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._store = store
         self._defaults = defaults
+        # `updated_at` is compared with the scheduler's instants: both must read one clock.
+        self._clock = clock
         self._cache: dict[int, GuildSettings] = {}
         # Every guild that posts briefs, loaded once and then kept in step with our own writes:
         # the scheduler asks for it every tick, and at 100,000 guilds re-reading and converting
@@ -101,7 +109,7 @@ class GuildSettingsRepo:
         if unknown:
             raise TypeError(f"unknown guild settings: {sorted(unknown)}")
         values = {k: _to_db(k, v) for k, v in changes.items()}
-        now = datetime.now(UTC).isoformat()
+        now = self._clock().astimezone(UTC).isoformat()
         cols = ", ".join(values)
         marks = ", ".join("?" for _ in values)
         updates = ", ".join(f"{k} = excluded.{k}" for k in values)

@@ -79,7 +79,7 @@ class Admin(commands.Cog):
     async def _done(
         self, interaction: discord.Interaction, text: str, settings: GuildSettings | None = None
     ) -> None:
-        embed = describe(settings) if settings is not None else None
+        embed = describe(settings, self.bot.clock()) if settings is not None else None  # type: ignore[attr-defined]
         if embed is not None:
             await interaction.response.send_message(text, embed=embed, ephemeral=True)
         else:
@@ -88,7 +88,8 @@ class Admin(commands.Cog):
     @config.command(name="show", description="Show this server's riskon settings.")
     async def show(self, interaction: discord.Interaction) -> None:
         settings = await self.settings.get(interaction.guild_id)
-        await interaction.response.send_message(embed=describe(settings), ephemeral=True)
+        now = self.bot.clock()  # type: ignore[attr-defined]
+        await interaction.response.send_message(embed=describe(settings, now), ephemeral=True)
 
     @config.command(name="channel", description="Where the daily brief is posted.")
     @app_commands.describe(channel="A text channel riskon can post in")

@@ -24,7 +24,10 @@ class Brief(commands.Cog):
         self.bot = bot
         config = bot.config.brief  # type: ignore[attr-defined]
         self.poster = BriefPoster(
-            bot, grace=timedelta(hours=config.grace_hours), concurrency=config.concurrency
+            bot,
+            grace=timedelta(hours=config.grace_hours),
+            concurrency=config.concurrency,
+            clock=bot.clock,  # type: ignore[attr-defined]
         )
 
     async def cog_load(self) -> None:

@@ -1,8 +1,9 @@
 """The daily brief, end to end: the real bot posts to the Discord stand-in on a clock we drive.
 
-The cog's own loop is cancelled by the harness; each test calls `poster.tick(now)` with chosen
-instants, so "08:00 in Europe/London" is checked against exact UTC minutes rather than against
-whatever time the test happens to run. Everything else is real: settings and `brief_log` in
+The cog's own loop is cancelled by the harness (except where a test runs it on the injected
+clock); each test calls `poster.tick(now)` with chosen instants, so "08:00 in Europe/London" is
+checked against exact UTC minutes rather than against whatever time the test happens to run.
+Everything else is real: settings and `brief_log` in
 SQLite, prices from CSV files, charts rendered in the bot's worker pool, HTTP to the stand-in
 (and, for FRED, to a local aiohttp server).
 """
@@ -14,6 +15,7 @@ import itertools
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp import web
@@ -27,6 +29,7 @@ from tests.bot_harness import (
     GUILD,
     OTHER_GENERAL,
     OTHER_GUILD,
+    ManualClock,
     riskon,
     write_config,
 )
@@ -390,37 +393,74 @@ async def test_unbuildable_brief_is_recorded_and_the_next_tick_still_posts(stand
     assert not posts(standin, empty[1]) and not posts(standin, unknown[1])
 
 
-# ---- runs that were never owed ----------------------------------------------------------------
+# ---- runs that were never owed, and runs promised after a change ----------------------------
 
 
-async def test_turning_briefs_on_does_not_log_yesterday_as_missed(bot: RiskonBot) -> None:
+async def test_turning_briefs_on_does_not_log_yesterday_as_missed(standin, config_path) -> None:
     """Enabled an hour before today's run: yesterday's run (23 h ago) was never owed."""
-    post_time = (datetime.now(UTC) + timedelta(hours=1)).strftime("%H:%M")
-    await bot.settings.update(
-        GUILD,
-        channel_id=GENERAL,
-        post_time=post_time,
-        timezone="UTC",
-        weekdays_only=False,
-        brief_enabled=True,
-        watchlist=list(WATCHLIST),
-    )
-    now = datetime.now(UTC)
-    poster = bot.get_cog("Brief").poster
-    assert await poster.tick(now) == []
-    assert await bot.store.fetchall("SELECT * FROM brief_log WHERE guild_id = ?", (GUILD,)) == []
+    clock = ManualClock(LONDON_0800 - timedelta(hours=1))
+    async with riskon(standin, config_path, clock=clock) as bot:
+        await schedule(bot, GUILD, GENERAL)
+        assert await bot.get_cog("Brief").poster.tick() == []
+        assert await bot.store.fetchall("SELECT * FROM brief_log") == []
 
     # The same schedule, chosen three days ago: yesterday's run was owed and is logged missed.
-    stamp = (now - timedelta(days=3)).isoformat()
-    async with bot.store.transaction() as db:
-        await db.execute(
-            "UPDATE guild_settings SET updated_at = ? WHERE guild_id = ?", (stamp, GUILD)
-        )
-    bot.settings._cache.clear()
-    bot.settings._enabled = None
-    fresh = bot.get_cog("Brief").poster
-    fresh._settled.clear()
-    fresh._settled_days.clear()
-    assert await fresh.tick(now) == [(GUILD, "skipped")]
-    rows = await bot.store.fetchall("SELECT status FROM brief_log WHERE guild_id = ?", (GUILD,))
-    assert rows == [("skipped",)]
+    clock = ManualClock(LONDON_0800 - timedelta(days=3))
+    async with riskon(standin, config_path, clock=clock) as bot:
+        await schedule(bot, GUILD, GENERAL)
+        clock.set(LONDON_0800 - timedelta(hours=1))
+        assert await bot.get_cog("Brief").poster.tick() == [(GUILD, "skipped")]
+        rows = await bot.store.fetchall("SELECT local_date, status FROM brief_log")
+        assert rows == [((DAY - timedelta(days=1)).isoformat(), "skipped")]
+
+
+@pytest.mark.parametrize("hours_late", [1, 4], ids=["inside-grace", "past-grace"])
+async def test_brief_promised_after_turning_on_late_is_posted_at_that_time(
+    standin, config_path, hours_late
+) -> None:
+    """Issue 8, defect 4, as an admin does it, on the cog's own running loop.
+
+    Briefs turned on after today's 08:00 has passed; then the time set to a minute later:
+    /config show promises that minute, and the brief must go out then (it used to be settled
+    in memory as "before the settings change" and silently dropped until a restart).
+    """
+    clock = ManualClock(LONDON_0800 + timedelta(hours=hours_late))
+    async with riskon(standin, config_path, clock=clock, scheduler_seconds=0.02) as bot:
+        poster = bot.get_cog("Brief").poster
+
+        async def ticked() -> None:
+            seen = poster.ticks
+            await until(lambda: poster.ticks >= seen + 2, "two scheduler ticks")
+
+        await ticked()
+        for name, options in [
+            ("config channel", {"channel": GENERAL}),
+            ("config time", {"time": "08:00"}),
+            ("config timezone", {"zone": "Europe/London"}),
+            ("config brief", {"state": "on"}),
+        ]:
+            clock.advance(timedelta(seconds=5))
+            callback = await (await slash(standin, name, options)).wait_callback(5)
+            assert callback.type == 4 and callback.ephemeral, callback.data
+        await ticked()
+        # 08:00 had passed when briefs were turned on: nothing owed, nothing posted or logged.
+        assert posts(standin) == []
+        assert await brieflog.get(bot.store, GUILD, DAY) is None
+
+        clock.advance(timedelta(seconds=5))
+        promised = (clock() + timedelta(minutes=1)).replace(second=0)
+        local = promised.astimezone(ZoneInfo("Europe/London")).strftime("%H:%M")
+        callback = await (await slash(standin, "config time", {"time": local})).wait_callback(5)
+        shown = {f["name"]: f["value"] for f in callback.data["embeds"][0]["fields"]}
+        assert shown["Next brief"] == f"<t:{int(promised.timestamp())}:F>"
+        await ticked()
+        assert posts(standin) == []  # not before its minute
+
+        clock.set(promised)
+        await until(lambda: len(posts(standin, GENERAL)) == 1, "the promised brief")
+        await ticked()
+        (request,) = posts(standin, GENERAL)
+        assert_brief_with_chart(request, standin.channel_messages[GENERAL][0])
+        record = await brieflog.get(bot.store, GUILD, DAY)
+        assert record is not None and record.status == "sent"
+        assert record.claimed_at == promised

@@ -7,6 +7,7 @@ a failing guild is recorded and logged, and the loop lives on for every other gu
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -29,19 +30,6 @@ CHANNEL_GONE = {
 }
 
 
-def _before_settings(item: Due, now: datetime) -> bool:
-    """A run scheduled before the guild last changed its settings (e.g. turned briefs on).
-
-    Turning briefs on at 07:00 for an 08:00 post must not log yesterday's 08:00 as "missed".
-    A change stamped after `now` comes from a clock that disagrees with the scheduler's (a
-    test's fixed clock): then nothing is assumed.
-    """
-    if item.settings.updated_at is None:
-        return False
-    changed = datetime.fromisoformat(item.settings.updated_at)
-    return item.scheduled_at_utc < changed <= now
-
-
 class BriefPoster:
     def __init__(
         self,
@@ -56,17 +44,49 @@ class BriefPoster:
         self.clock = clock
         self._limit = asyncio.Semaphore(concurrency)
         self.renders = 0  # briefs computed and rendered, for tests and benchmarks
+        self.ticks = 0  # ticks completed, so a test can wait for the loop to have looked
         self._settled: set[tuple[int, date]] = set()
         self._settled_days: set[date] = set()
+        #: Instants of the ticks that completed, sorted, for the last two days: whether a tick
+        #: looked at a run before its guild's settings changed (see `_owed`).
+        self._ticks: list[datetime] = []
 
     async def tick(self, now: datetime | None = None) -> list[tuple[int, str]]:
         """One scheduler pass; returns (guild_id, outcome) for what it did."""
         now = now or self.clock()
         try:
-            return await self._tick(now)
+            outcomes = await self._tick(now)
         except Exception:
             log.exception("Brief tick at %s failed; the loop goes on", now.isoformat())
             return []
+        self.ticks += 1
+        bisect.insort(self._ticks, now)
+        horizon = now - timedelta(days=2)
+        if self._ticks[0] < horizon:
+            del self._ticks[: bisect.bisect_left(self._ticks, horizon)]
+        return outcomes
+
+    def _owed(self, item: Due) -> bool:
+        """Whether the guild's current settings owe it this run.
+
+        A run is owed unless the guild changed its settings after the run's instant and
+        either the run is already past the grace window (turning briefs on at 07:00 must not
+        log yesterday's 08:00 as missed) or one of our ticks looked at the guild between the
+        run's instant and the change: that tick found nothing due, so under the settings of
+        the time the run did not exist (briefs were off, or set to another time). A run not
+        owed is *not* settled: it is judged again next tick against the settings of then, so
+        turning briefs on after 08:00 and then choosing 12:01 posts at 12:01 (issue 8, defect
+        4: settling it in memory silently dropped that brief until a restart).
+        """
+        if item.settings.updated_at is None:
+            return True
+        changed = datetime.fromisoformat(item.settings.updated_at)
+        if item.scheduled_at_utc >= changed:
+            return True
+        if item.missed:
+            return False
+        seen = bisect.bisect_left(self._ticks, item.scheduled_at_utc)
+        return not (seen < len(self._ticks) and self._ticks[seen] < changed)
 
     async def _settled_for(self, days: set[date]) -> set[tuple[int, date]]:
         """(guild, local date) pairs already claimed, sent, skipped or failed.
@@ -99,10 +119,10 @@ class BriefPoster:
         for item in items:
             guild_id = item.settings.guild_id
             key = (guild_id, item.local_date)
+            if not self._owed(item):
+                continue  # chosen after that run: nothing was owed, nothing to record
+            settled.add(key)  # recorded below (skipped) or claimed, whatever the outcome
             if item.missed:
-                settled.add(key)
-                if _before_settings(item, now):
-                    continue  # the guild chose these settings after that run: nothing was owed
                 late = item.late_by.total_seconds() / 3600
                 detail = f"missed: {late:.1f} h late, past the {self.grace} grace window"
                 await brieflog.mark(store, guild_id, item.local_date, "skipped", detail, now)
@@ -111,7 +131,6 @@ class BriefPoster:
                 )
                 outcomes.append((guild_id, "skipped"))
             else:
-                settled.add(key)  # claimed below, whatever the outcome
                 by_watchlist[item.settings.watchlist].append(item)
         for watchlist, items_ in by_watchlist.items():
             outcomes += await self._post_group(watchlist, items_, now)
