@@ -28,6 +28,7 @@ from bot.answers.common import (
     partial_last_bar,
     provenance,
 )
+from bot.answers.corr import rank_words
 from bot.answers.model import Insight
 from bot.answers.quote import quote_json
 from bot.charts import brief_chart
@@ -139,7 +140,7 @@ def _risk(inputs: BriefInputs) -> tuple[list[tuple[str, str]], dict[str, Any], l
         figures.append(
             (
                 "Russell 2000 vs Bitcoin (90 sessions)",
-                f"correlation {c.current:+.2f}, {c.percentile:.0f}th percentile of its history",
+                f"correlation {c.current:+.2f}, {rank_words(c.rolling, c.current, 90)[0]}",
             )
         )
         data["rut_btc_corr"] = {
