@@ -16,6 +16,7 @@ from discord.ext import commands
 
 from bot.adapter.options import Symbol
 from bot.errors import BadInput
+from bot.scheduling import brieflog
 from bot.scheduling.schedule import next_run, parse_hhmm, parse_timezone, timezone_choices
 from bot.settings import MAX_WATCHLIST, GuildSettings
 
@@ -89,7 +90,13 @@ class Admin(commands.Cog):
     async def show(self, interaction: discord.Interaction) -> None:
         settings = await self.settings.get(interaction.guild_id)
         now = self.bot.clock()  # type: ignore[attr-defined]
-        await interaction.response.send_message(embed=describe(settings, now), ephemeral=True)
+        embed = describe(settings, now)
+        last = await brieflog.latest(self.bot.store, interaction.guild_id)  # type: ignore[attr-defined]
+        if last is not None and last.status in ("failed", "skipped"):
+            embed.add_field(
+                name="Last brief", value=f"{last.day}: {last.status}, {last.detail}", inline=False
+            )
+        await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @config.command(name="channel", description="Where the daily brief is posted.")
     @app_commands.describe(channel="A text channel riskon can post in")

@@ -11,7 +11,9 @@ SQLite, prices from CSV files, charts rendered in the bot's worker pool, HTTP to
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -402,7 +404,7 @@ async def test_turning_briefs_on_does_not_log_yesterday_as_missed(standin, confi
     async with riskon(standin, config_path, clock=clock) as bot:
         await schedule(bot, GUILD, GENERAL)
         assert await bot.get_cog("Brief").poster.tick() == []
-        assert await bot.store.fetchall("SELECT * FROM brief_log") == []
+        assert await bot.store.fetchall("SELECT * FROM posting_log") == []
 
     # The same schedule, chosen three days ago: yesterday's run was owed and is logged missed.
     clock = ManualClock(LONDON_0800 - timedelta(days=3))
@@ -410,7 +412,7 @@ async def test_turning_briefs_on_does_not_log_yesterday_as_missed(standin, confi
         await schedule(bot, GUILD, GENERAL)
         clock.set(LONDON_0800 - timedelta(hours=1))
         assert await bot.get_cog("Brief").poster.tick() == [(GUILD, "skipped")]
-        rows = await bot.store.fetchall("SELECT local_date, status FROM brief_log")
+        rows = await bot.store.fetchall("SELECT day, status FROM posting_log")
         assert rows == [((DAY - timedelta(days=1)).isoformat(), "skipped")]
 
 
@@ -464,3 +466,60 @@ async def test_brief_promised_after_turning_on_late_is_posted_at_that_time(
         record = await brieflog.get(bot.store, GUILD, DAY)
         assert record is not None and record.status == "sent"
         assert record.claimed_at == promised
+
+
+# ---- issue 8, defect 7: claims of a process that died mid-fan-out ------------------------------
+
+
+async def test_claims_of_a_dead_process_are_resolved_at_restart_never_reposted(
+    standin, config_path, caplog
+) -> None:
+    """The bot dies while Discord is slow to accept a fan-out: on restart every claim it left
+    is marked failed (outcome unknown), logged and shown in /config show, and nothing is
+    posted twice or left 'claimed'."""
+    clock = ManualClock(LONDON_0800)
+    async with riskon(standin, config_path, clock=clock) as first:
+        servers = await join(standin, first, 5)
+        await schedule(first, GUILD, GENERAL)
+        for guild_id, channel_id in servers:
+            await schedule(first, guild_id, channel_id)
+        # Discord answers every post with a long 429: the fan-out hangs with all claims open.
+        standin.rate_limit("POST", "/channels/{channel_id}/messages", times=100, retry_after=30)
+        tick = asyncio.create_task(first.get_cog("Brief").poster.tick())
+        guilds = [GUILD, *(g for g, _ in servers)]
+
+        async def open_claims() -> int:
+            rows = await first.store.fetchall(
+                "SELECT count(*) FROM posting_log WHERE status = 'claimed'")
+            return rows[0][0]
+
+        for _ in range(500):
+            if await open_claims() == len(guilds):
+                break
+            await asyncio.sleep(0.01)
+        assert await open_claims() == len(guilds)
+        tick.cancel()  # the process is gone: no mark, no commit, no cleanup of the log
+        with contextlib.suppress(asyncio.CancelledError):
+            await tick
+    standin._rate_limits.clear()
+    attempts = len(posts(standin))
+
+    clock.advance(timedelta(seconds=30))  # well inside any lease: resolved for being dead
+    with caplog.at_level(logging.WARNING, logger="bot.scheduling.postlog"):
+        async with riskon(standin, config_path, clock=clock) as second:
+            for guild_id in guilds:
+                record = await brieflog.get(second.store, guild_id, DAY)
+                assert record is not None
+                assert (record.status, record.detail) == ("failed", brieflog.OUTCOME_UNKNOWN)
+            poster = second.get_cog("Brief").poster
+            for later in (timedelta(minutes=1), timedelta(hours=1)):
+                clock.set(LONDON_0800 + later)
+                assert await poster.tick() == []
+            assert len(posts(standin)) == attempts  # never re-posted
+
+            callback = await (await slash(standin, "config show")).wait_callback(5)
+            shown = {f["name"]: f["value"] for f in callback.data["embeds"][0]["fields"]}
+            assert brieflog.OUTCOME_UNKNOWN in shown["Last brief"]
+            assert DAY.isoformat() in shown["Last brief"]
+    logged = [r.getMessage() for r in caplog.records if "died mid-post" in r.getMessage()]
+    assert len(logged) == len(guilds)

@@ -24,6 +24,7 @@ from discord.ext import commands
 from bot.adapter.tree import RiskonTree
 from bot.compute import start_pool
 from bot.config import Config
+from bot.scheduling.postlog import new_owner
 from bot.services import Services, build_services
 from bot.settings import GuildSettingsRepo
 from bot.store import Store, store_for
@@ -90,6 +91,9 @@ class RiskonBot(commands.AutoShardedBot):
         #: The one clock for everything time-dependent (settings stamps, the scheduler,
         #: /config show's next run): a test injects its own and every part agrees.
         self.clock = clock
+        #: Who this bot is in the posting log: its open claims carry it, and claims of any
+        #: other owner found dead are resolved, never re-posted (bot.scheduling.postlog).
+        self.post_owner = new_owner()
         self.store: Store | None = None
         self.services: Services | None = None
         self.settings: GuildSettingsRepo | None = None

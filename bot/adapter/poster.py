@@ -17,7 +17,7 @@ from typing import Any
 import discord
 
 from bot.adapter.embeds import insight_embed
-from bot.scheduling import brieflog
+from bot.scheduling import brieflog, postlog
 from bot.scheduling.schedule import Due, due
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ class BriefPoster:
         self.grace = grace
         self.clock = clock
         self._limit = asyncio.Semaphore(concurrency)
+        self.owner: str = getattr(bot, "post_owner", None) or postlog.new_owner()
         self.renders = 0  # briefs computed and rendered, for tests and benchmarks
         self.ticks = 0  # ticks completed, so a test can wait for the loop to have looked
         self._settled: set[tuple[int, date]] = set()
@@ -65,6 +66,16 @@ class BriefPoster:
         if self._ticks[0] < horizon:
             del self._ticks[: bisect.bisect_left(self._ticks, horizon)]
         return outcomes
+
+    async def maintain(self) -> list[postlog.PostRecord]:
+        """Keep our open claims' heartbeat fresh and resolve every claim of a dead process.
+
+        Run at start-up and then every `postlog.HEARTBEAT` by the cog's own loop (never by the
+        tick, which may be busy fanning out for minutes). Briefs and alerts alike.
+        """
+        now = self.clock()
+        await postlog.beat(self.bot.store, now, owner=self.owner)
+        return await postlog.resolve_dead(self.bot.store, now, owner=self.owner)
 
     def _owed(self, item: Due) -> bool:
         """Whether the guild's current settings owe it this run.
@@ -160,7 +171,10 @@ class BriefPoster:
     async def _send(self, insight: Any, item: Due) -> tuple[int, str]:
         store, guild_id = self.bot.store, item.settings.guild_id
         async with self._limit:
-            if not await brieflog.claim(store, guild_id, item.local_date, self.clock()):
+            claimed = await brieflog.claim(
+                store, guild_id, item.local_date, self.clock(), owner=self.owner
+            )
+            if not claimed:
                 return guild_id, "already claimed"
             try:
                 channel = self.bot.get_channel(
