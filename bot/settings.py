@@ -7,7 +7,6 @@ every write invalidates, so `/config` changes take effect at once and survive re
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.config import BriefConfig
+from bot.scheduling.offloop import build_off_loop
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -84,13 +84,14 @@ class GuildSettingsRepo:
     async def all_enabled(self) -> list[GuildSettings]:
         """Every guild whose brief is on and has a channel: what the scheduler looks at."""
         if self._enabled is None:
-            rows = await self._store.fetchall(
+            box = [await self._store.fetchall(
                 f"SELECT guild_id, {', '.join(_READ)} FROM guild_settings "
                 "WHERE brief_enabled = 1 AND channel_id IS NOT NULL"
-            )
-            # Building 100k dataclasses is CPU work: keep it off the event loop.
-            converted = await asyncio.to_thread(
-                lambda: [self._from_row(row[0], row[1:]) for row in rows]
+            )]
+            # Building 100k dataclasses is CPU work: off the event loop, and without the
+            # collector stalling it (bot.scheduling.offloop).
+            converted = await build_off_loop(
+                lambda rows: [self._from_row(row[0], row[1:]) for row in rows], box
             )
             self._enabled = {s.guild_id: s for s in converted}
         return list(self._enabled.values())

@@ -46,8 +46,7 @@ class BriefPoster:
         self.owner: str = getattr(bot, "post_owner", None) or postlog.new_owner()
         self.renders = 0  # briefs computed and rendered, for tests and benchmarks
         self.ticks = 0  # ticks completed, so a test can wait for the loop to have looked
-        self._settled: set[tuple[int, date]] = set()
-        self._settled_days: set[date] = set()
+        self._settled = postlog.SettledKeys()
         #: Instants of the ticks that completed, sorted, for the last two days: whether a tick
         #: looked at a run before its guild's settings changed (see `_owed`).
         self._ticks: list[datetime] = []
@@ -99,17 +98,16 @@ class BriefPoster:
         seen = bisect.bisect_left(self._ticks, item.scheduled_at_utc)
         return not (seen < len(self._ticks) and self._ticks[seen] < changed)
 
-    async def _settled_for(self, days: set[date]) -> set[tuple[int, date]]:
+    async def _settled_for(self, days: set[date]) -> postlog.SettledKeys:
         """(guild, local date) pairs already claimed, sent, skipped or failed.
 
-        Read from `brief_log` once per set of dates and then kept in step with our own writes
-        (one bot process owns the log), so an idle tick does no SQL at all.
+        Read from the posting log one day at a time (each day's rows become a set of guild ids
+        beside the loop) and then kept in step with our own writes, so an idle tick does no SQL
+        at all, and even the first tick at 100,000 servers holds the loop only milliseconds.
         """
-        missing = days - self._settled_days
-        if missing:
-            self._settled |= await brieflog.settled_keys(self.bot.store, missing)
-            self._settled = {key for key in self._settled if key[1] in days}
-            self._settled_days = set(days)
+        self._settled.keep_only(days)
+        for day in sorted(days - self._settled.days):
+            self._settled.put_day(day, await postlog.guilds_on(self.bot.store, "brief", day))
         return self._settled
 
     async def _tick(self, now: datetime) -> list[tuple[int, str]]:

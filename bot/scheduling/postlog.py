@@ -29,16 +29,16 @@ fixed-width UTC ISO-8601 so SQL can compare them as text.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import secrets
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
+from bot.scheduling.offloop import build_off_loop
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -257,25 +257,71 @@ async def latest(store: Store, kind: Kind, guild_id: int) -> PostRecord | None:
 async def settled_days(
     store: Store, kind: Kind, days: Iterable[date]
 ) -> set[tuple[int, date]]:
-    """(guild_id, day) of every row of this kind on these days, whatever its status.
+    """(guild_id, day) of every row of this kind on these days, whatever its status."""
+    return {(g, day) for day in sorted(set(days)) for g in await guilds_on(store, kind, day)}
 
-    Read with the (kind, day) index; the rows are turned into keys beside the event loop, not
-    on it (at 100,000 guilds that is ~250k keys).
+
+async def guilds_on(store: Store, kind: Kind, day: date) -> set[int]:
+    """The guilds with a row of this kind on `day`, whatever its status (the (kind, day) index).
+
+    At 100,000 guilds that is 100,000 rows: they are turned into a set of ints, and freed,
+    beside the event loop, not on it (`bot.scheduling.offloop`).
     """
-    wanted = sorted({d.isoformat() for d in days})
-    if not wanted:
-        return set()
-    marks = ", ".join("?" for _ in wanted)
-    rows = await store.fetchall(
-        f"SELECT guild_id, day FROM posting_log WHERE kind = ? AND day IN ({marks})",
-        (kind, *wanted),
-    )
-    return await asyncio.to_thread(_keys, rows)
+    box = [await store.fetchall(
+        "SELECT guild_id FROM posting_log WHERE kind = ? AND day = ?", (kind, day.isoformat())
+    )]
+    return await build_off_loop(_guild_ids, box)
 
 
-def _keys(rows: list[tuple]) -> set[tuple[int, date]]:
-    parse = date.fromisoformat
-    return {(int(g), parse(d)) for g, d in rows}
+def _guild_ids(rows: list[tuple]) -> set[int]:
+    return {int(row[0]) for row in rows}
+
+
+class SettledKeys:
+    """(guild_id, day) pairs kept as one set of guild ids per day.
+
+    What the scheduler excludes: far fewer objects than a set of (int, date) tuples (ints are
+    not tracked by the garbage collector, tuples are), and a day is dropped in O(1).
+    `schedule.due(exclude=...)` only asks `(guild_id, day) in settled`.
+    """
+
+    def __init__(self) -> None:
+        self._by_day: dict[date, set[int]] = {}
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, tuple) or len(key) != 2:
+            return False
+        guilds = self._by_day.get(key[1])
+        return guilds is not None and key[0] in guilds
+
+    def __len__(self) -> int:
+        return sum(len(guilds) for guilds in self._by_day.values())
+
+    def __iter__(self) -> Iterator[tuple[int, date]]:
+        for day, guilds in self._by_day.items():
+            for guild_id in guilds:
+                yield guild_id, day
+
+    @property
+    def days(self) -> set[date]:
+        return set(self._by_day)
+
+    @property
+    def by_day(self) -> dict[date, set[int]]:
+        """The guild ids per day, read-only by convention (what `schedule.due` looks in)."""
+        return self._by_day
+
+    def add(self, key: tuple[int, date]) -> None:
+        self._by_day.setdefault(key[1], set()).add(key[0])
+
+    def put_day(self, day: date, guilds: set[int]) -> None:
+        """Add a day read from the log (merged with anything added meanwhile)."""
+        guilds |= self._by_day.get(day, set())
+        self._by_day[day] = guilds
+
+    def keep_only(self, days: set[date]) -> None:
+        for day in [d for d in self._by_day if d not in days]:
+            del self._by_day[day]
 
 
 _COLUMNS = ("kind, key, guild_id, day, status, claimed_at, done_at, message_id, detail, owner, "
