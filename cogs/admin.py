@@ -159,6 +159,20 @@ class Admin(commands.Cog):
         current = await self.settings.get(interaction.guild_id)
         if state == "on" and current.channel_id is None:
             raise BadInput("Choose a channel first with /config channel, then turn briefs on.")
+        if state == "on":
+            # Re-check before re-enabling (a pause names what was missing): fail here, not at
+            # the next brief.
+            channel = interaction.guild.get_channel(current.channel_id)
+            if channel is None:
+                raise BadInput(
+                    "The brief's channel no longer exists; choose one with /config channel."
+                )
+            missing = missing_permissions(channel, interaction.guild.me)
+            if missing:
+                raise BadInput(
+                    f"riskon still lacks {', '.join(missing)} in #{channel.name}. Grant that, "
+                    "then run /config brief on again."
+                )
         settings = await self.settings.update(
             interaction.guild_id, brief_enabled=state == "on", disabled_reason=None
         )

@@ -35,7 +35,13 @@ from tests.bot_harness import (
     riskon,
     write_config,
 )
-from tests.discord_standin import DiscordStandin, MessageRecord, RecordedRequest, text_channel
+from tests.discord_standin import (
+    ATTACH_FILES,
+    DiscordStandin,
+    MessageRecord,
+    RecordedRequest,
+    text_channel,
+)
 
 PNG = b"\x89PNG\r\n\x1a\n"
 POST_MESSAGE = ("POST", "/channels/{channel_id}/messages")
@@ -523,3 +529,61 @@ async def test_claims_of_a_dead_process_are_resolved_at_restart_never_reposted(
             assert DAY.isoformat() in shown["Last brief"]
     logged = [r.getMessage() for r in caplog.records if "died mid-post" in r.getMessage()]
     assert len(logged) == len(guilds)
+
+
+# ---- issue 9: a pause names the channel and the permission; one notice; re-checked on ---------
+
+
+async def set_channel(standin: DiscordStandin, guild_id: int, spec: Any) -> None:
+    """Create or change a channel as a server admin would: the model, then the gateway event."""
+    event = "CHANNEL_UPDATE" if spec.id in standin.guilds[guild_id].channels else "CHANNEL_CREATE"
+    channel = standin.guilds[guild_id].add_channel(spec)
+    await standin.dispatch_event(event, channel.to_payload())
+
+
+async def test_lost_permission_pauses_with_names_notifies_once_and_rechecks(
+    standin, bot
+) -> None:
+    # The dev guild (where /config is synced) gets a system channel and a #markets channel.
+    guild_id, system_id, brief_id = GUILD, GENERAL, 4_300_000_000_000_000_502
+    standin.guilds[GUILD].system_channel_id = GENERAL
+    await standin.dispatch_event("GUILD_UPDATE", standin.guild_payload(standin.guilds[GUILD]))
+    await set_channel(standin, guild_id, text_channel(brief_id, "markets"))
+    await until(lambda: bot.get_channel(brief_id) is not None
+                and bot.get_guild(GUILD).system_channel is not None, "the channels")
+    await schedule(bot, guild_id, brief_id)
+    # Someone removes riskon's Attach Files in #markets after it was set up.
+    await set_channel(standin, guild_id, text_channel(brief_id, "markets",
+                                                      deny_bot_role=ATTACH_FILES))
+    await until(
+        lambda: not bot.get_channel(brief_id).permissions_for(
+            bot.get_guild(guild_id).me).attach_files, "CHANNEL_UPDATE")
+    poster = bot.get_cog("Brief").poster
+
+    assert today(await poster.tick(LONDON_0800)) == [(guild_id, "disabled")]
+    paused = await bot.settings.get(guild_id)
+    assert paused.brief_enabled is False
+    assert "riskon lacks Attach Files in #markets" in paused.disabled_reason
+    (notice,) = standin.channel_messages[system_id]
+    assert "paused the daily brief" in notice.content
+    assert "Attach Files in #markets" in notice.content and "/config brief on" in notice.content
+    # Paused: the next day neither the brief channel nor the system channel hears from riskon.
+    await poster.tick(LONDON_0800 + timedelta(days=1))
+    assert len(standin.channel_messages[system_id]) == 1
+    assert len(posts(standin, brief_id)) == 1
+
+    # /config brief on re-checks, and refuses while the permission is still missing.
+    reply = await (await slash(standin, "config brief", {"state": "on"}, guild_id=guild_id,
+                               channel_id=system_id)).wait_callback(5)
+    assert reply.ephemeral and "Attach Files" in reply.data["content"]
+    assert "#markets" in reply.data["content"]
+    assert (await bot.settings.get(guild_id)).brief_enabled is False
+
+    await set_channel(standin, guild_id, text_channel(brief_id, "markets"))
+    await until(
+        lambda: bot.get_channel(brief_id).permissions_for(bot.get_guild(guild_id).me).attach_files,
+        "CHANNEL_UPDATE")
+    reply = await (await slash(standin, "config brief", {"state": "on"}, guild_id=guild_id,
+                               channel_id=system_id)).wait_callback(5)
+    assert reply.ephemeral and "Daily brief is on" in reply.data["content"]
+    assert (await poster.tick(LONDON_0800 + timedelta(days=2))) == [(guild_id, "sent")]

@@ -193,11 +193,7 @@ class BriefPoster:
 
     async def _failed(self, item: Due, exc: discord.HTTPException) -> str:
         guild_id = item.settings.guild_id
-        reason = CHANNEL_GONE.get(exc.code) if isinstance(exc, discord.HTTPException) else None
-        if isinstance(exc, discord.NotFound) and reason is None:
-            reason = "the channel was deleted"
-        if isinstance(exc, discord.Forbidden) and reason is None:
-            reason = "riskon lacks permission to post there"
+        reason = pause_reason(self.bot, item.settings.channel_id, exc)
         detail = reason or f"Discord error {exc.status}: {exc.text[:200]}"
         await brieflog.mark(
             self.bot.store, guild_id, item.local_date, "failed", detail, self.clock()
@@ -210,6 +206,67 @@ class BriefPoster:
                 disabled_reason=f"Paused on {stamp}: {reason}. Fix it, then /config brief on.",
             )
             log.warning("Brief for guild %s paused: %s", guild_id, reason)
+            await notify_pause(self.bot, guild_id, item.settings.channel_id, "daily brief", reason)
             return "disabled"
         log.warning("Brief for guild %s failed: %s", guild_id, detail)
         return "failed"
+
+
+#: What riskon needs in a channel it posts to, with the names Discord's UI shows.
+NEEDED = (
+    ("view_channel", "View Channel"),
+    ("send_messages", "Send Messages"),
+    ("embed_links", "Embed Links"),
+    ("attach_files", "Attach Files"),
+)
+
+
+def missing_permissions(channel: Any) -> list[str]:
+    """The permissions riskon lacks in `channel` (names as Discord shows them)."""
+    perms = channel.permissions_for(channel.guild.me)
+    return [label for attr, label in NEEDED if not getattr(perms, attr)]
+
+
+def pause_reason(bot: Any, channel_id: int | None, exc: discord.HTTPException) -> str | None:
+    """Why posting to this channel must pause, naming the channel and what is missing; None
+    for an error that is not about the channel (a retry tomorrow may work)."""
+    gone = isinstance(exc, discord.NotFound) or exc.code == 10003
+    if not gone and not (isinstance(exc, discord.Forbidden) or exc.code in CHANNEL_GONE):
+        return None
+    channel = bot.get_channel(channel_id) if channel_id is not None else None
+    where = f"#{channel.name}" if channel is not None else f"channel {channel_id}"
+    if gone or channel is None:
+        return f"the channel {where} was deleted" if gone else f"riskon lost access to {where}"
+    missing = missing_permissions(channel)
+    if missing:
+        return f"riskon lacks {', '.join(missing)} in {where}"
+    return f"riskon lacks permission to post in {where}"
+
+
+async def notify_pause(
+    bot: Any, guild_id: int, channel_id: int | None, what: str, reason: str,
+    fix: str = "/config brief on",
+) -> bool:
+    """Tell the server once, in its system channel, that `what` was paused and why.
+
+    Called once per pause (a paused subscription is not tried again, so it cannot fail again
+    until an admin turns it back on). Only when riskon may post there, and never in the
+    channel that just failed. Mentions nobody. True if the notice went out.
+    """
+    guild = bot.get_guild(guild_id)
+    system = getattr(guild, "system_channel", None)
+    if system is None or system.id == channel_id:
+        return False
+    perms = system.permissions_for(guild.me)
+    if not (perms.view_channel and perms.send_messages):
+        return False
+    try:
+        await system.send(
+            f"riskon paused the {what}: {reason}. A server manager can fix that, then run "
+            f"{fix}.",
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+    except discord.HTTPException as exc:
+        log.info("Pause notice for guild %s not sent: %s", guild_id, exc)
+        return False
+    return True
