@@ -28,6 +28,7 @@ from bot.answers.common import (
     partial_last_bar,
     provenance,
 )
+from bot.answers.corr import rank_words
 from bot.answers.model import Insight
 from bot.answers.quote import quote_json
 from bot.charts import brief_chart
@@ -139,7 +140,7 @@ def _risk(inputs: BriefInputs) -> tuple[list[tuple[str, str]], dict[str, Any], l
         figures.append(
             (
                 "Russell 2000 vs Bitcoin (90 sessions)",
-                f"correlation {c.current:+.2f}, {c.percentile:.0f}th percentile of its history",
+                f"correlation {c.current:+.2f}, {rank_words(c.rolling, c.current, 90)[0]}",
             )
         )
         data["rut_btc_corr"] = {
@@ -183,7 +184,12 @@ def _risk(inputs: BriefInputs) -> tuple[list[tuple[str, str]], dict[str, Any], l
     if HY_ID in macro and len(macro[HY_ID]):
         hy = macro[HY_ID]
         change = _four_week_change(hy)
-        figures.append(("High-yield spread", f"{hy.iloc[-1]:.2f}% ({change:+.2f} pp over 4 weeks)"))
+        figures.append(
+            (
+                "High-yield spread",
+                f"{hy.iloc[-1]:.2f}% ({change:+.2f} percentage points over 4 weeks)",
+            )
+        )
         data["hy_spread"] = {
             "level": fmt.json_num(float(hy.iloc[-1])),
             "change_4w": fmt.json_num(change),
