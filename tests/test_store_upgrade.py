@@ -74,7 +74,34 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
          "done_at": "2024-06-11T06:31:00.000000+00:00", "message_id": None,
          "detail": "outcome unknown after restart"},
     ],
+    "posting_log": [
+        {"kind": "brief", "key": f"{GUILD}:2024-06-14", "guild_id": GUILD, "day": "2024-06-14",
+         "status": "sent", "owner": "host-a:4242:0badc0de",
+         "claimed_at": "2024-06-14T06:30:00.000000+00:00",
+         "heartbeat_at": "2024-06-14T06:30:00.500000+00:00",
+         "done_at": "2024-06-14T06:30:01.000000+00:00", "message_id": MESSAGE + 1,
+         "detail": None},
+        {"kind": "alert", "key": "17:2024-06-14", "guild_id": GUILD + 1, "day": "2024-06-14",
+         "status": "failed", "owner": None, "claimed_at": "2024-06-14T21:00:00.000000+00:00",
+         "heartbeat_at": None, "done_at": "2024-06-14T21:05:00.000000+00:00",
+         "message_id": None, "detail": "outcome unknown after restart"},
+    ],
 }
+
+
+async def _brief_log_moved(store: Store, rows: list[dict[str, Any]]) -> None:
+    """Migration 5 moved brief_log into posting_log (kind 'brief', key guild:date)."""
+    for row in rows:
+        back = await store.fetchone(
+            "SELECT guild_id, day, status, claimed_at, done_at, message_id, detail "
+            "FROM posting_log WHERE kind = 'brief' AND key = ?",
+            (f"{row['guild_id']}:{row['local_date']}",))
+        assert back == (row["guild_id"], row["local_date"], row["status"], row["claimed_at"],
+                        row["done_at"], row["message_id"], row["detail"]), row
+
+
+#: Tables a later migration replaced: how to find their rows after the upgrade.
+MOVED = {"brief_log": _brief_log_moved}
 
 
 async def fill(store: Store) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
@@ -99,8 +126,10 @@ async def rows_of(store: Store, table: str, columns: list[str]) -> list[tuple[An
 
 async def test_every_table_has_samples(store_target) -> None:
     async with Store(store_target) as store:
-        assert set(await store.tables()) == set(SAMPLES)
+        assert set(await store.tables()) == set(SAMPLES) - set(MOVED)
         for table, samples in SAMPLES.items():
+            if table in MOVED:
+                continue
             assigned = {"id"} if table == "fetch_log" else set()
             assert set(await store.columns(table)) - assigned == set(samples[0]), table
 
@@ -117,7 +146,12 @@ async def test_upgrade_from_every_earlier_version_keeps_every_row(
 
     async with Store(store_target) as store:
         assert await store.version() == len(MIGRATIONS)
+        now_tables = set(await store.tables())
         for table, (columns, rows) in written.items():
+            if table not in now_tables:
+                assert table in MOVED, f"{table} was dropped and its rows are not checked"
+                await MOVED[table](store, [dict(zip(columns, r, strict=True)) for r in rows])
+                continue
             back = await rows_of(store, table, columns)
             assert sorted(back, key=_sort_key) == sorted(rows, key=_sort_key), table
 
@@ -133,6 +167,9 @@ async def test_upgrade_from_every_earlier_version_keeps_every_row(
             now = datetime(2024, 6, 12, 6, 31, tzinfo=UTC)
             assert not await brieflog.claim(store, GUILD, date(2024, 6, 12), now)
             assert await brieflog.claim(store, GUILD, date(2024, 6, 13), now)
+        if "posting_log" in written:
+            record = await brieflog.get(store, GUILD, date(2024, 6, 14))
+            assert record is not None and record.message_id == MESSAGE + 1
         if "bars" in written:
             frame = await barcache.load_bars(store, "^RUT")
             assert list(frame["Close"]) == [2022.0123456789, 2040.5]
