@@ -1,4 +1,4 @@
-"""riskon's database: bar cache, fetch log, guild settings, brief log.
+"""riskon's database: bar cache, fetch log, guild settings, posting log.
 
 One interface, two backends. `Store(target)` opens SQLite for a file path (the default: nothing to
 install) and PostgreSQL for a `postgresql://` URL (`bot/store_pg.py`, asyncpg), so several bot
@@ -109,6 +109,34 @@ MIGRATIONS: tuple[str | Migration, ...] = (
     """
     CREATE INDEX brief_log_date ON brief_log (local_date);
     CREATE INDEX brief_log_open_claims ON brief_log (claimed_at) WHERE status = 'claimed';
+    """,
+    # 5 (engineer "posting"): one posting log for briefs and alerts, keyed by (kind, key), whose
+    # claims name the process that holds them (owner) and carry its heartbeat, so a restart
+    # resolves a dead process's claims at once; brief_log's rows move into it.
+    """
+    CREATE TABLE posting_log (
+        kind         TEXT NOT NULL,      -- 'brief' | 'alert'
+        key          TEXT NOT NULL,      -- brief: guild_id:local_date; alert: alert_id:session
+        guild_id     INTEGER NOT NULL,
+        day          TEXT NOT NULL,      -- brief: the guild's local date; alert: event session
+        status       TEXT NOT NULL CHECK (status IN ('claimed', 'sent', 'skipped', 'failed')),
+        owner        TEXT,               -- host:pid:token of the claiming process
+        claimed_at   TEXT NOT NULL,
+        heartbeat_at TEXT,
+        done_at      TEXT,
+        message_id   INTEGER,
+        detail       TEXT,
+        PRIMARY KEY (kind, key)
+    );
+    CREATE INDEX posting_log_day ON posting_log (kind, day);
+    CREATE INDEX posting_log_guild ON posting_log (guild_id, kind, day);
+    CREATE INDEX posting_log_open ON posting_log (owner) WHERE status = 'claimed';
+    INSERT INTO posting_log (kind, key, guild_id, day, status, claimed_at, heartbeat_at,
+                             done_at, message_id, detail)
+        SELECT 'brief', CAST(guild_id AS TEXT) || ':' || local_date, guild_id, local_date,
+               status, claimed_at, claimed_at, done_at, message_id, detail
+        FROM brief_log;
+    DROP TABLE brief_log;
     """,
 )
 

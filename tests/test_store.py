@@ -12,7 +12,7 @@ from bot.store import MIGRATIONS, Migration, Store, StoreError, pg_ddl
 from tests.pgtest import PG_URL, pg_schema
 
 INSERT = "INSERT INTO bars (symbol, date, close) VALUES (?, ?, ?)"
-TABLES = ("bars", "fetch_log", "guild_settings", "brief_log")
+TABLES = ("bars", "fetch_log", "guild_settings", "posting_log")
 
 
 def db_errors(target: str) -> tuple[type[BaseException], ...]:
