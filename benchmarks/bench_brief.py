@@ -156,7 +156,7 @@ async def idle_tick(configured: int, tmp: Path, runs: int) -> None:
                              grace=schedule.DEFAULT_GRACE, concurrency=8)
         now = datetime(2024, 6, 12, 12, 7, 10, tzinfo=UTC)  # Wednesday; no one posts at :07
         enabled = await settings.all_enabled()
-        # brief_log as a long-running bot has it: three past days for everyone, and today's
+        # the posting log as a long-running bot has it: three past days for everyone, and today's
         # row for everyone whose run has already come.
         log_rows = [(s.guild_id, (now.date() - timedelta(days=d)).isoformat())
                     for s in enabled for d in (1, 2, 3)]
@@ -165,11 +165,11 @@ async def idle_tick(configured: int, tmp: Path, runs: int) -> None:
         done = now.isoformat(timespec="microseconds")
         async with store.transaction() as db:
             await db.executemany(
-                "INSERT OR IGNORE INTO brief_log (guild_id, local_date, status, claimed_at, "
-                "done_at, message_id) VALUES (?, ?, 'sent', ?, ?, 1)",
-                [(g, d, done, done) for g, d in log_rows])
-        count = (await store.fetchone("SELECT count(*) FROM brief_log"))[0]
-        print(f"setup: {configured:,} settings rows, {count:,} brief_log rows "
+                "INSERT OR IGNORE INTO posting_log (kind, key, guild_id, day, status, claimed_at, "
+                "done_at, message_id) VALUES ('brief', ?, ?, ?, 'sent', ?, ?, 1)",
+                [(f"{g}:{d}", g, d, done, done) for g, d in log_rows])
+        count = (await store.fetchone("SELECT count(*) FROM posting_log"))[0]
+        print(f"setup: {configured:,} settings rows, {count:,} posting_log rows "
               f"({time.perf_counter() - t0:.1f} s)")
 
         days = {now.date() + timedelta(days=d) for d in (-2, -1, 0, 1)}

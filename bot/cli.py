@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     commands.add_parser("run", help="run the Discord bot (the default)")
     commands.add_parser("sync", help="publish slash commands globally (an explicit act)")
+    terms = commands.add_parser("help", help="explain a term the answers use (as /help topic)")
+    terms.add_argument("topic", nargs="*", help="e.g. base rate, fresh, pp (none: list them)")
     ask = commands.add_parser("ask", help="answer a question in the terminal, no token needed")
     questions = ask.add_subparsers(dest="question", required=True, parser_class=_Parser)
 
@@ -178,6 +180,11 @@ def main(argv: list[str] | None = None) -> int:
             # riskon says what failed in one line; yfinance's own retries need not echo it.
             logging.getLogger("yfinance").setLevel(logging.ERROR)
             return _ask(args)
+        if command == "help":
+            from bot.glossary import explain_text
+
+            print(explain_text(" ".join(args.topic)))
+            return 0
         if command == "migrate-store":
             from bot.store_copy import migrate_store
 

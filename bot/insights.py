@@ -13,6 +13,7 @@ import functools
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
+from datetime import UTC, date, datetime
 from typing import Any, Literal, TypeVar
 
 from bot.answers.after import answer_after
@@ -36,6 +37,10 @@ MIN_GAP_RANGE = (1, 2520)
 WINDOW_RANGE = (5, 1000)
 LOOKBACK_RANGE = (20, 2520)
 DEFAULT_HORIZONS = (30, 90, 180, 365)
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
 
 
 def check_range(name: str, value: int, bounds: tuple[int, int], unit: str) -> int:
@@ -84,15 +89,17 @@ class Insights:
     async def _histories(self, *assets: Asset) -> list[Any]:
         return list(await asyncio.gather(*(self.market.daily(a.symbol) for a in assets)))
 
-    async def ath(self, symbol: str) -> Insight:
+    async def ath(self, symbol: str, *, today: date | None = None) -> Insight:
+        """`today`: the date the answer is for (default: today in UTC); data more than three
+        sessions older is said to be old in the first line."""
         asset = resolve(symbol)
         (history,) = await self._histories(asset)
-        return await self._offload(answer_ath, asset, history)
+        return await self._offload(answer_ath, asset, history, today=today or utc_today())
 
-    async def quote(self, symbol: str) -> Insight:
+    async def quote(self, symbol: str, *, today: date | None = None) -> Insight:
         asset = resolve(symbol)
         (history,) = await self._histories(asset)
-        return await self._offload(answer_quote, asset, history)
+        return await self._offload(answer_quote, asset, history, today=today or utc_today())
 
     async def after(
         self,
@@ -177,8 +184,13 @@ class Insights:
                 found[series_id] = result[0]
         return found, missing
 
-    async def brief(self, watchlist: Sequence[str], *, min_gap: int = 63) -> Insight:
-        """The daily brief for one watchlist: shared by /brief, the scheduler and the terminal."""
+    async def brief(
+        self, watchlist: Sequence[str], *, min_gap: int = 63, today: date | None = None
+    ) -> Insight:
+        """The daily brief for one watchlist: shared by /brief, the scheduler and the terminal.
+
+        `today` is the brief's date (default: today in UTC): a series more than three sessions
+        behind it is dated in its line and kept out of the headline."""
         if not watchlist:
             raise BadInput("The watchlist is empty; add symbols with /config watchlist add.")
         arrived, missing = await self._gather_histories(list(dict.fromkeys(watchlist)))
@@ -196,5 +208,6 @@ class Insights:
             macro=macro,
             macro_missing=macro_missing,
             min_gap=min_gap,
+            today=today or utc_today(),
         )
         return await self._offload(answer_brief, inputs)

@@ -6,6 +6,8 @@ import textwrap
 
 from bot.answers.model import Insight, Table
 
+TERMS_HINT = "Terms explained: python -m bot help TERM (in Discord: /help topic)"
+
 
 def render_table(table: Table, indent: str = "  ") -> list[str]:
     widths = [len(c) for c in table.columns]
@@ -44,4 +46,5 @@ def render_text(insight: Insight, chart_path: str | None) -> str:
     if chart_path:
         out.append(f"Chart: {chart_path}")
     out.append(insight.footer)
+    out.append(TERMS_HINT)
     return "\n".join(out)

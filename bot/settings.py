@@ -7,14 +7,15 @@ every write invalidates, so `/config` changes take effect at once and survive re
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.config import BriefConfig
+from bot.scheduling.offloop import build_off_loop
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -48,9 +49,16 @@ _READ = (*_COLUMNS, "updated_at")
 
 
 class GuildSettingsRepo:
-    def __init__(self, store: Store, defaults: BriefConfig) -> None:
+    def __init__(
+        self,
+        store: Store,
+        defaults: BriefConfig,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._store = store
         self._defaults = defaults
+        # `updated_at` is compared with the scheduler's instants: both must read one clock.
+        self._clock = clock
         self._cache: dict[int, GuildSettings] = {}
         # Every guild that posts briefs, loaded once and then kept in step with our own writes:
         # the scheduler asks for it every tick, and at 100,000 guilds re-reading and converting
@@ -76,13 +84,14 @@ class GuildSettingsRepo:
     async def all_enabled(self) -> list[GuildSettings]:
         """Every guild whose brief is on and has a channel: what the scheduler looks at."""
         if self._enabled is None:
-            rows = await self._store.fetchall(
+            box = [await self._store.fetchall(
                 f"SELECT guild_id, {', '.join(_READ)} FROM guild_settings "
                 "WHERE brief_enabled = 1 AND channel_id IS NOT NULL"
-            )
-            # Building 100k dataclasses is CPU work: keep it off the event loop.
-            converted = await asyncio.to_thread(
-                lambda: [self._from_row(row[0], row[1:]) for row in rows]
+            )]
+            # Building 100k dataclasses is CPU work: off the event loop, and without the
+            # collector stalling it (bot.scheduling.offloop).
+            converted = await build_off_loop(
+                lambda rows: [self._from_row(row[0], row[1:]) for row in rows], box
             )
             self._enabled = {s.guild_id: s for s in converted}
         return list(self._enabled.values())
@@ -101,7 +110,7 @@ class GuildSettingsRepo:
         if unknown:
             raise TypeError(f"unknown guild settings: {sorted(unknown)}")
         values = {k: _to_db(k, v) for k, v in changes.items()}
-        now = datetime.now(UTC).isoformat()
+        now = self._clock().astimezone(UTC).isoformat()
         cols = ", ".join(values)
         marks = ", ".join("?" for _ in values)
         updates = ", ".join(f"{k} = excluded.{k}" for k in values)

@@ -1,4 +1,4 @@
-"""riskon's database: bar cache, fetch log, guild settings, brief log.
+"""riskon's database: bar cache, fetch log, guild settings, posting log.
 
 One interface, two backends. `Store(target)` opens SQLite for a file path (the default: nothing to
 install) and PostgreSQL for a `postgresql://` URL (`bot/store_pg.py`, asyncpg), so several bot
@@ -110,6 +110,34 @@ MIGRATIONS: tuple[str | Migration, ...] = (
     CREATE INDEX brief_log_date ON brief_log (local_date);
     CREATE INDEX brief_log_open_claims ON brief_log (claimed_at) WHERE status = 'claimed';
     """,
+    # 5 (engineer "posting"): one posting log for briefs and alerts, keyed by (kind, key), whose
+    # claims name the process that holds them (owner) and carry its heartbeat, so a restart
+    # resolves a dead process's claims at once; brief_log's rows move into it.
+    """
+    CREATE TABLE posting_log (
+        kind         TEXT NOT NULL,      -- 'brief' | 'alert'
+        key          TEXT NOT NULL,      -- brief: guild_id:local_date; alert: alert_id:session
+        guild_id     INTEGER NOT NULL,
+        day          TEXT NOT NULL,      -- brief: the guild's local date; alert: event session
+        status       TEXT NOT NULL CHECK (status IN ('claimed', 'sent', 'skipped', 'failed')),
+        owner        TEXT,               -- host:pid:token of the claiming process
+        claimed_at   TEXT NOT NULL,
+        heartbeat_at TEXT,
+        done_at      TEXT,
+        message_id   INTEGER,
+        detail       TEXT,
+        PRIMARY KEY (kind, key)
+    );
+    CREATE INDEX posting_log_day ON posting_log (kind, day);
+    CREATE INDEX posting_log_guild ON posting_log (guild_id, kind, day);
+    CREATE INDEX posting_log_open ON posting_log (owner) WHERE status = 'claimed';
+    INSERT INTO posting_log (kind, key, guild_id, day, status, claimed_at, heartbeat_at,
+                             done_at, message_id, detail)
+        SELECT 'brief', CAST(guild_id AS TEXT) || ':' || local_date, guild_id, local_date,
+               status, claimed_at, claimed_at, done_at, message_id, detail
+        FROM brief_log;
+    DROP TABLE brief_log;
+    """,
 )
 
 
@@ -184,6 +212,16 @@ class Store:
         raise NotImplementedError
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> tuple[Any, ...] | None:
+        raise NotImplementedError
+
+    async def tables(self) -> list[str]:
+        """riskon's tables in the order the migrations created them (parents first), without
+        the backend's own bookkeeping (SQLite's internal tables, PostgreSQL's riskon_schema).
+        For code that must treat every table alike: `migrate-store`, the upgrade tests."""
+        raise NotImplementedError
+
+    async def columns(self, table: str) -> list[str]:
+        """The table's column names in their declared order."""
         raise NotImplementedError
 
     def fetch_guard(self, key: str) -> AbstractAsyncContextManager[bool]:
@@ -263,6 +301,18 @@ class SqliteStore(Store):
     async def version(self) -> int:
         row = await self.fetchone("PRAGMA user_version")
         return int(row[0]) if row else 0
+
+    async def tables(self) -> list[str]:
+        rows = await self.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' "
+            "AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
+        )
+        return [r[0] for r in rows]
+
+    async def columns(self, table: str) -> list[str]:
+        if not re.fullmatch(r"\w+", table):
+            raise ValueError(f"not a table name: {table!r}")
+        return [r[1] for r in await self.fetchall(f'PRAGMA table_info("{table}")')]
 
     async def _migrate(self) -> None:
         current = await self.version()

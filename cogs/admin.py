@@ -16,6 +16,7 @@ from discord.ext import commands
 
 from bot.adapter.options import Symbol
 from bot.errors import BadInput
+from bot.scheduling import brieflog
 from bot.scheduling.schedule import next_run, parse_hhmm, parse_timezone, timezone_choices
 from bot.settings import MAX_WATCHLIST, GuildSettings
 
@@ -79,7 +80,7 @@ class Admin(commands.Cog):
     async def _done(
         self, interaction: discord.Interaction, text: str, settings: GuildSettings | None = None
     ) -> None:
-        embed = describe(settings) if settings is not None else None
+        embed = describe(settings, self.bot.clock()) if settings is not None else None  # type: ignore[attr-defined]
         if embed is not None:
             await interaction.response.send_message(text, embed=embed, ephemeral=True)
         else:
@@ -88,7 +89,14 @@ class Admin(commands.Cog):
     @config.command(name="show", description="Show this server's riskon settings.")
     async def show(self, interaction: discord.Interaction) -> None:
         settings = await self.settings.get(interaction.guild_id)
-        await interaction.response.send_message(embed=describe(settings), ephemeral=True)
+        now = self.bot.clock()  # type: ignore[attr-defined]
+        embed = describe(settings, now)
+        last = await brieflog.latest(self.bot.store, interaction.guild_id)  # type: ignore[attr-defined]
+        if last is not None and last.status in ("failed", "skipped"):
+            embed.add_field(
+                name="Last brief", value=f"{last.day}: {last.status}, {last.detail}", inline=False
+            )
+        await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @config.command(name="channel", description="Where the daily brief is posted.")
     @app_commands.describe(channel="A text channel riskon can post in")
@@ -151,6 +159,20 @@ class Admin(commands.Cog):
         current = await self.settings.get(interaction.guild_id)
         if state == "on" and current.channel_id is None:
             raise BadInput("Choose a channel first with /config channel, then turn briefs on.")
+        if state == "on":
+            # Re-check before re-enabling (a pause names what was missing): fail here, not at
+            # the next brief.
+            channel = interaction.guild.get_channel(current.channel_id)
+            if channel is None:
+                raise BadInput(
+                    "The brief's channel no longer exists; choose one with /config channel."
+                )
+            missing = missing_permissions(channel, interaction.guild.me)
+            if missing:
+                raise BadInput(
+                    f"riskon still lacks {', '.join(missing)} in #{channel.name}. Grant that, "
+                    "then run /config brief on again."
+                )
         settings = await self.settings.update(
             interaction.guild_id, brief_enabled=state == "on", disabled_reason=None
         )

@@ -12,11 +12,12 @@ from discord.ext import commands, tasks
 
 from bot.adapter.options import answer, cooldown
 from bot.adapter.poster import BriefPoster
-from bot.scheduling import brieflog
+from bot.scheduling import postlog
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 30
+HEARTBEAT_SECONDS = postlog.HEARTBEAT.total_seconds()
 
 
 class Brief(commands.Cog):
@@ -24,17 +25,35 @@ class Brief(commands.Cog):
         self.bot = bot
         config = bot.config.brief  # type: ignore[attr-defined]
         self.poster = BriefPoster(
-            bot, grace=timedelta(hours=config.grace_hours), concurrency=config.concurrency
+            bot,
+            grace=timedelta(hours=config.grace_hours),
+            concurrency=config.concurrency,
+            clock=bot.clock,  # type: ignore[attr-defined]
         )
 
     async def cog_load(self) -> None:
-        stale = await brieflog.recover_stale_claims(self.bot.store, self.poster.clock())
-        for guild_id, day in stale:
-            log.warning("Brief for guild %s on %s: outcome unknown after restart", guild_id, day)
+        try:
+            # A restart resolves its predecessor's open claims at once (postlog.owner_dead).
+            await self.poster.maintain()
+        except Exception:
+            # The store may be locked for a moment: the maintenance loop tries again shortly,
+            # and the brief must not stay off for a transient error at start-up.
+            log.exception("Resolving open posting claims at start-up failed; retrying soon")
         self.loop.start()
+        self.maintenance.start()
 
     async def cog_unload(self) -> None:
         self.loop.cancel()
+        self.maintenance.cancel()
+
+    @tasks.loop(seconds=HEARTBEAT_SECONDS)
+    async def maintenance(self) -> None:
+        """Heartbeat of our claims, and claims of dead processes resolved: its own loop, so
+        a long fan-out in `loop` never lets our claims look dead."""
+        try:
+            await self.poster.maintain()
+        except Exception:
+            log.exception("Posting log maintenance failed; the loop goes on")
 
     @tasks.loop(seconds=TICK_SECONDS)
     async def loop(self) -> None:

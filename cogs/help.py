@@ -1,10 +1,17 @@
-"""/help: what riskon answers, where its numbers come from, and what they are not."""
+"""/help: what riskon answers, where its numbers come from, and what they are not.
+
+`/help topic:<term>` explains one word the answers use, from the same glossary the terminal's
+`python -m bot help TERM` prints (`bot/glossary.py`).
+"""
 
 from __future__ import annotations
 
 import discord
 from discord import app_commands
 from discord.ext import commands
+
+from bot import glossary
+from bot.errors import BadInput
 
 COMMANDS = (
     ("/ath symbol", "Is it at an all-time high? Record close, distance from it, chart."),
@@ -27,7 +34,11 @@ class Help(commands.Cog):
     @app_commands.command(
         name="help", description="What riskon does and where its data comes from."
     )
-    async def help(self, interaction: discord.Interaction) -> None:
+    @app_commands.describe(topic="A term from the answers, e.g. base rate, fresh, gap, pp")
+    async def help(self, interaction: discord.Interaction, topic: str | None = None) -> None:
+        if topic:
+            await interaction.response.send_message(embed=term_embed(topic), ephemeral=True)
+            return
         config = self.bot.config.data  # type: ignore[attr-defined]
         source = (
             "a local folder of CSV files"
@@ -55,8 +66,31 @@ class Help(commands.Cog):
             ),
             inline=False,
         )
+        embed.add_field(
+            name="Terms",
+            value="Unsure of a word? `/help topic:` explains "
+            + ", ".join(t.name for t in glossary.TERMS[:8])
+            + " and more.",
+            inline=False,
+        )
         embed.set_footer(text="Co-movement is not cause. Not investment advice. No ads, no hype.")
         await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @help.autocomplete("topic")
+    async def topic_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=n, value=n) for n in glossary.suggest(current, 25)]
+
+
+def term_embed(topic: str) -> discord.Embed:
+    """One glossary entry as a private embed; an unknown word is a one-line user error."""
+    term = glossary.lookup(topic)
+    if term is None:
+        raise BadInput(glossary.unknown_message(topic))
+    embed = discord.Embed(title=term.name, description=term.text, colour=0x56B4E9)
+    embed.set_footer(text="More terms: /help topic")
+    return embed
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.adapter.app import RiskonBot
@@ -68,19 +69,55 @@ enabled = false
     return path
 
 
+#: Where a test bot's clock starts unless the test says otherwise: the day before the brief tests'
+#: DAY, so settings written at start are older than every run those tests look at.
+CLOCK_START = datetime(2024, 6, 10, 0, 0, tzinfo=UTC)
+
+
+class ManualClock:
+    """The bot's injected clock (`RiskonBot(clock=...)`): time moves only when the test says."""
+
+    def __init__(self, start: datetime = CLOCK_START) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, moment: datetime) -> None:
+        self.now = moment
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
 class QuietBot(RiskonBot):
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         """No 5 s identify back-off against a local stand-in."""
 
 
 @contextlib.asynccontextmanager
-async def riskon(standin: DiscordStandin, config_path: Path) -> AsyncIterator[RiskonBot]:
+async def riskon(
+    standin: DiscordStandin,
+    config_path: Path,
+    *,
+    clock: ManualClock | None = None,
+    scheduler_seconds: float | None = None,
+) -> AsyncIterator[RiskonBot]:
+    """The real bot on `clock` (a fresh ManualClock by default).
+
+    Without `scheduler_seconds` the brief loop is cancelled and the test calls `tick()`; with
+    it the cog's own loop keeps running, every `scheduler_seconds` of real time, reading the
+    injected clock: the production scheduler on the test's time.
+    """
     config = load(environ={"RISKON_CONFIG": str(config_path)})
-    bot = QuietBot(config, guild_ready_timeout=0.05)
+    bot = QuietBot(config, clock=clock or ManualClock(), guild_ready_timeout=0.05)
     async with running_client(bot, standin, token=TOKEN):
         brief = bot.get_cog("Brief")
         if brief is not None:
-            brief.loop.cancel()  # tests drive the scheduler with their own clock
+            if scheduler_seconds is None:
+                brief.loop.cancel()  # tests drive the scheduler with their own clock
+            else:
+                brief.loop.change_interval(seconds=scheduler_seconds)
         yield bot
 
 

@@ -446,6 +446,7 @@ class GuildModel:
     members: dict[int, list[int]]  # user id -> role ids (the bot included)
     member_count: int
     joined_at: str = field(default_factory=_now_iso)
+    system_channel_id: int | None = None  # where Discord posts join messages; set by a test
 
     @property
     def everyone_role_id(self) -> int:
@@ -840,6 +841,7 @@ class DiscordStandin:
         everyone_permissions: int = DEFAULT_EVERYONE_PERMISSIONS,
         owner_id: int | None = None,
         member_count: int = 42,
+        system_channel_id: int | None = None,
     ) -> GuildModel:
         """Configure a guild the bot is in. The bot's permissions come from @everyone plus its
         managed role (``bot_permissions``), narrowed per channel by overwrites. If the bot is
@@ -854,6 +856,7 @@ class DiscordStandin:
             channels={},
             members={},
             member_count=member_count,
+            system_channel_id=system_channel_id,
         )
         guild.roles[guild_id] = _role_payload(guild_id, "@everyone", everyone_permissions,
                                               position=0)
@@ -959,7 +962,9 @@ class DiscordStandin:
             "premium_progress_bar_enabled": False,
             "preferred_locale": "en-US",
             "features": [],
-            "system_channel_id": None,
+            "system_channel_id": (
+                str(guild.system_channel_id) if guild.system_channel_id else None
+            ),
             "system_channel_flags": 0,
             "rules_channel_id": None,
             "public_updates_channel_id": None,

@@ -116,9 +116,9 @@ def walk(n, seed, freq="B"):
 def test_correlation_caveats():
     c = correlation(walk(120, 1), walk(120, 2), window=10)
     out = correlation_caveats(c, a="Bitcoin", b="Russell 2000")
-    assert "Only 119 daily returns in common" in out[0]
+    assert "Only 119 shared sessions with a daily return" in out[0]
     assert "10-session window is short" in out[1]
-    assert any(re.search(r"has ranged from -?\d\.\d\d to -?\d\.\d\d", x) for x in out)
+    assert any(re.search(r"has ranged from [-+]\d\.\d\d to [-+]\d\.\d\d", x) for x in out)
     assert out[-2].startswith("Correlation is not cause:") and out[-1] == "Not investment advice."
     long = correlation(walk(1000, 3), walk(1000, 3), window=90)
     assert correlation_caveats(long, a="A", b="B")[:1] == [
@@ -131,7 +131,9 @@ def test_correlation_caveat_notes_folded_dates():
     a = b[b.index.day_of_week < 5]
     out = correlation_caveats(correlation(a, b), a="Russell 2000", b="Bitcoin")
     folded = int(((b.index >= a.index[0]) & (b.index <= a.index[-1])).sum()) - len(a)
-    assert any(f"Measured on the {len(a)} dates both have; {folded} dates" in x for x in out)
+    # One count of shared sessions: the sessions with a return (all shared dates but the first).
+    shared = f"{len(a) - 1:,} shared sessions"
+    assert any(f"Measured on the {shared}; {folded} dates" in x for x in out)
 
 
 def test_ath_caveats():

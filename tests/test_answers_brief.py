@@ -31,7 +31,8 @@ def brief_for(rut: pd.DataFrame, btc: pd.DataFrame):
         watchlist=[
             (resolve("^RUT"), history("^RUT", rut)),
             (resolve("BTC-USD"), history("BTC-USD", btc)),
-        ]
+        ],
+        today=rut.index[-1].date(),  # the brief is for the trigger's last session
     )
     return answer_brief(inputs)
 

@@ -1,8 +1,9 @@
 """The daily brief, end to end: the real bot posts to the Discord stand-in on a clock we drive.
 
-The cog's own loop is cancelled by the harness; each test calls `poster.tick(now)` with chosen
-instants, so "08:00 in Europe/London" is checked against exact UTC minutes rather than against
-whatever time the test happens to run. Everything else is real: settings and `brief_log` in
+The cog's own loop is cancelled by the harness (except where a test runs it on the injected
+clock); each test calls `poster.tick(now)` with chosen instants, so "08:00 in Europe/London" is
+checked against exact UTC minutes rather than against whatever time the test happens to run.
+Everything else is real: settings and `brief_log` in
 SQLite, prices from CSV files, charts rendered in the bot's worker pool, HTTP to the stand-in
 (and, for FRED, to a local aiohttp server).
 """
@@ -10,10 +11,13 @@ SQLite, prices from CSV files, charts rendered in the bot's worker pool, HTTP to
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp import web
@@ -27,10 +31,17 @@ from tests.bot_harness import (
     GUILD,
     OTHER_GENERAL,
     OTHER_GUILD,
+    ManualClock,
     riskon,
     write_config,
 )
-from tests.discord_standin import DiscordStandin, MessageRecord, RecordedRequest, text_channel
+from tests.discord_standin import (
+    ATTACH_FILES,
+    DiscordStandin,
+    MessageRecord,
+    RecordedRequest,
+    text_channel,
+)
 
 PNG = b"\x89PNG\r\n\x1a\n"
 POST_MESSAGE = ("POST", "/channels/{channel_id}/messages")
@@ -290,7 +301,7 @@ def fred_csv(series_id: str) -> str:
 # By hand: (7,280,000 - 750,000 - 430 * 1000) / 1e6 = $6.10T on 2024-06-05; four weeks earlier
 # (2024-05-08) (7,300,000 - 700,000 - 400,000) / 1e6 = $6.20T, so -$0.10T.
 NET_LIQUIDITY = "$6.10T (-$0.10T over 4 weeks, to 2024-06-05)"
-HY_SPREAD = "3.25% (-0.25 pp over 4 weeks)"
+HY_SPREAD = "3.25% (-0.25 percentage points over 4 weeks)"
 
 
 class FakeFred:
@@ -390,37 +401,189 @@ async def test_unbuildable_brief_is_recorded_and_the_next_tick_still_posts(stand
     assert not posts(standin, empty[1]) and not posts(standin, unknown[1])
 
 
-# ---- runs that were never owed ----------------------------------------------------------------
+# ---- runs that were never owed, and runs promised after a change ----------------------------
 
 
-async def test_turning_briefs_on_does_not_log_yesterday_as_missed(bot: RiskonBot) -> None:
+async def test_turning_briefs_on_does_not_log_yesterday_as_missed(standin, config_path) -> None:
     """Enabled an hour before today's run: yesterday's run (23 h ago) was never owed."""
-    post_time = (datetime.now(UTC) + timedelta(hours=1)).strftime("%H:%M")
-    await bot.settings.update(
-        GUILD,
-        channel_id=GENERAL,
-        post_time=post_time,
-        timezone="UTC",
-        weekdays_only=False,
-        brief_enabled=True,
-        watchlist=list(WATCHLIST),
-    )
-    now = datetime.now(UTC)
-    poster = bot.get_cog("Brief").poster
-    assert await poster.tick(now) == []
-    assert await bot.store.fetchall("SELECT * FROM brief_log WHERE guild_id = ?", (GUILD,)) == []
+    clock = ManualClock(LONDON_0800 - timedelta(hours=1))
+    async with riskon(standin, config_path, clock=clock) as bot:
+        await schedule(bot, GUILD, GENERAL)
+        assert await bot.get_cog("Brief").poster.tick() == []
+        assert await bot.store.fetchall("SELECT * FROM posting_log") == []
 
     # The same schedule, chosen three days ago: yesterday's run was owed and is logged missed.
-    stamp = (now - timedelta(days=3)).isoformat()
-    async with bot.store.transaction() as db:
-        await db.execute(
-            "UPDATE guild_settings SET updated_at = ? WHERE guild_id = ?", (stamp, GUILD)
-        )
-    bot.settings._cache.clear()
-    bot.settings._enabled = None
-    fresh = bot.get_cog("Brief").poster
-    fresh._settled.clear()
-    fresh._settled_days.clear()
-    assert await fresh.tick(now) == [(GUILD, "skipped")]
-    rows = await bot.store.fetchall("SELECT status FROM brief_log WHERE guild_id = ?", (GUILD,))
-    assert rows == [("skipped",)]
+    clock = ManualClock(LONDON_0800 - timedelta(days=3))
+    async with riskon(standin, config_path, clock=clock) as bot:
+        await schedule(bot, GUILD, GENERAL)
+        clock.set(LONDON_0800 - timedelta(hours=1))
+        assert await bot.get_cog("Brief").poster.tick() == [(GUILD, "skipped")]
+        rows = await bot.store.fetchall("SELECT day, status FROM posting_log")
+        assert rows == [((DAY - timedelta(days=1)).isoformat(), "skipped")]
+
+
+@pytest.mark.parametrize("hours_late", [1, 4], ids=["inside-grace", "past-grace"])
+async def test_brief_promised_after_turning_on_late_is_posted_at_that_time(
+    standin, config_path, hours_late
+) -> None:
+    """Issue 8, defect 4, as an admin does it, on the cog's own running loop.
+
+    Briefs turned on after today's 08:00 has passed; then the time set to a minute later:
+    /config show promises that minute, and the brief must go out then (it used to be settled
+    in memory as "before the settings change" and silently dropped until a restart).
+    """
+    clock = ManualClock(LONDON_0800 + timedelta(hours=hours_late))
+    async with riskon(standin, config_path, clock=clock, scheduler_seconds=0.02) as bot:
+        poster = bot.get_cog("Brief").poster
+
+        async def ticked() -> None:
+            seen = poster.ticks
+            await until(lambda: poster.ticks >= seen + 2, "two scheduler ticks")
+
+        await ticked()
+        for name, options in [
+            ("config channel", {"channel": GENERAL}),
+            ("config time", {"time": "08:00"}),
+            ("config timezone", {"zone": "Europe/London"}),
+            ("config brief", {"state": "on"}),
+        ]:
+            clock.advance(timedelta(seconds=5))
+            callback = await (await slash(standin, name, options)).wait_callback(5)
+            assert callback.type == 4 and callback.ephemeral, callback.data
+        await ticked()
+        # 08:00 had passed when briefs were turned on: nothing owed, nothing posted or logged.
+        assert posts(standin) == []
+        assert await brieflog.get(bot.store, GUILD, DAY) is None
+
+        clock.advance(timedelta(seconds=5))
+        promised = (clock() + timedelta(minutes=1)).replace(second=0)
+        local = promised.astimezone(ZoneInfo("Europe/London")).strftime("%H:%M")
+        callback = await (await slash(standin, "config time", {"time": local})).wait_callback(5)
+        shown = {f["name"]: f["value"] for f in callback.data["embeds"][0]["fields"]}
+        assert shown["Next brief"] == f"<t:{int(promised.timestamp())}:F>"
+        await ticked()
+        assert posts(standin) == []  # not before its minute
+
+        clock.set(promised)
+        await until(lambda: len(posts(standin, GENERAL)) == 1, "the promised brief")
+        await ticked()
+        (request,) = posts(standin, GENERAL)
+        assert_brief_with_chart(request, standin.channel_messages[GENERAL][0])
+        record = await brieflog.get(bot.store, GUILD, DAY)
+        assert record is not None and record.status == "sent"
+        assert record.claimed_at == promised
+
+
+# ---- issue 8, defect 7: claims of a process that died mid-fan-out ------------------------------
+
+
+async def test_claims_of_a_dead_process_are_resolved_at_restart_never_reposted(
+    standin, config_path, caplog
+) -> None:
+    """The bot dies while Discord is slow to accept a fan-out: on restart every claim it left
+    is marked failed (outcome unknown), logged and shown in /config show, and nothing is
+    posted twice or left 'claimed'."""
+    clock = ManualClock(LONDON_0800)
+    async with riskon(standin, config_path, clock=clock) as first:
+        servers = await join(standin, first, 5)
+        await schedule(first, GUILD, GENERAL)
+        for guild_id, channel_id in servers:
+            await schedule(first, guild_id, channel_id)
+        # Discord answers every post with a long 429: the fan-out hangs with all claims open.
+        standin.rate_limit("POST", "/channels/{channel_id}/messages", times=100, retry_after=30)
+        tick = asyncio.create_task(first.get_cog("Brief").poster.tick())
+        guilds = [GUILD, *(g for g, _ in servers)]
+
+        async def open_claims() -> int:
+            rows = await first.store.fetchall(
+                "SELECT count(*) FROM posting_log WHERE status = 'claimed'")
+            return rows[0][0]
+
+        for _ in range(500):
+            if await open_claims() == len(guilds):
+                break
+            await asyncio.sleep(0.01)
+        assert await open_claims() == len(guilds)
+        tick.cancel()  # the process is gone: no mark, no commit, no cleanup of the log
+        with contextlib.suppress(asyncio.CancelledError):
+            await tick
+    standin._rate_limits.clear()
+    attempts = len(posts(standin))
+
+    clock.advance(timedelta(seconds=30))  # well inside any lease: resolved for being dead
+    with caplog.at_level(logging.WARNING, logger="bot.scheduling.postlog"):
+        async with riskon(standin, config_path, clock=clock) as second:
+            for guild_id in guilds:
+                record = await brieflog.get(second.store, guild_id, DAY)
+                assert record is not None
+                assert (record.status, record.detail) == ("failed", brieflog.OUTCOME_UNKNOWN)
+            poster = second.get_cog("Brief").poster
+            for later in (timedelta(minutes=1), timedelta(hours=1)):
+                clock.set(LONDON_0800 + later)
+                assert await poster.tick() == []
+            assert len(posts(standin)) == attempts  # never re-posted
+
+            callback = await (await slash(standin, "config show")).wait_callback(5)
+            shown = {f["name"]: f["value"] for f in callback.data["embeds"][0]["fields"]}
+            assert brieflog.OUTCOME_UNKNOWN in shown["Last brief"]
+            assert DAY.isoformat() in shown["Last brief"]
+    logged = [r.getMessage() for r in caplog.records if "died mid-post" in r.getMessage()]
+    assert len(logged) == len(guilds)
+
+
+# ---- issue 9: a pause names the channel and the permission; one notice; re-checked on ---------
+
+
+async def set_channel(standin: DiscordStandin, guild_id: int, spec: Any) -> None:
+    """Create or change a channel as a server admin would: the model, then the gateway event."""
+    event = "CHANNEL_UPDATE" if spec.id in standin.guilds[guild_id].channels else "CHANNEL_CREATE"
+    channel = standin.guilds[guild_id].add_channel(spec)
+    await standin.dispatch_event(event, channel.to_payload())
+
+
+async def test_lost_permission_pauses_with_names_notifies_once_and_rechecks(
+    standin, bot
+) -> None:
+    # The dev guild (where /config is synced) gets a system channel and a #markets channel.
+    guild_id, system_id, brief_id = GUILD, GENERAL, 4_300_000_000_000_000_502
+    standin.guilds[GUILD].system_channel_id = GENERAL
+    await standin.dispatch_event("GUILD_UPDATE", standin.guild_payload(standin.guilds[GUILD]))
+    await set_channel(standin, guild_id, text_channel(brief_id, "markets"))
+    await until(lambda: bot.get_channel(brief_id) is not None
+                and bot.get_guild(GUILD).system_channel is not None, "the channels")
+    await schedule(bot, guild_id, brief_id)
+    # Someone removes riskon's Attach Files in #markets after it was set up.
+    await set_channel(standin, guild_id, text_channel(brief_id, "markets",
+                                                      deny_bot_role=ATTACH_FILES))
+    await until(
+        lambda: not bot.get_channel(brief_id).permissions_for(
+            bot.get_guild(guild_id).me).attach_files, "CHANNEL_UPDATE")
+    poster = bot.get_cog("Brief").poster
+
+    assert today(await poster.tick(LONDON_0800)) == [(guild_id, "disabled")]
+    paused = await bot.settings.get(guild_id)
+    assert paused.brief_enabled is False
+    assert "riskon lacks Attach Files in #markets" in paused.disabled_reason
+    (notice,) = standin.channel_messages[system_id]
+    assert "paused the daily brief" in notice.content
+    assert "Attach Files in #markets" in notice.content and "/config brief on" in notice.content
+    # Paused: the next day neither the brief channel nor the system channel hears from riskon.
+    await poster.tick(LONDON_0800 + timedelta(days=1))
+    assert len(standin.channel_messages[system_id]) == 1
+    assert len(posts(standin, brief_id)) == 1
+
+    # /config brief on re-checks, and refuses while the permission is still missing.
+    reply = await (await slash(standin, "config brief", {"state": "on"}, guild_id=guild_id,
+                               channel_id=system_id)).wait_callback(5)
+    assert reply.ephemeral and "Attach Files" in reply.data["content"]
+    assert "#markets" in reply.data["content"]
+    assert (await bot.settings.get(guild_id)).brief_enabled is False
+
+    await set_channel(standin, guild_id, text_channel(brief_id, "markets"))
+    await until(
+        lambda: bot.get_channel(brief_id).permissions_for(bot.get_guild(guild_id).me).attach_files,
+        "CHANNEL_UPDATE")
+    reply = await (await slash(standin, "config brief", {"state": "on"}, guild_id=guild_id,
+                               channel_id=system_id)).wait_callback(5)
+    assert reply.ephemeral and "Daily brief is on" in reply.data["content"]
+    assert (await poster.tick(LONDON_0800 + timedelta(days=2))) == [(guild_id, "sent")]

@@ -49,7 +49,7 @@ async def test_copies_settings_log_and_bars_and_refuses_a_full_target(tmp_path) 
         assert done.returncode == 0, done.stderr
         assert "bars: 2 row(s) copied" in done.stdout
         async with Store(source) as old, Store(url) as new:
-            for table in ("guild_settings", "brief_log", "bars", "fetch_log"):
+            for table in ("guild_settings", "posting_log", "bars", "fetch_log"):
                 query = f"SELECT * FROM {table} ORDER BY 1, 2"
                 assert await new.fetchall(query) == await old.fetchall(query), table
             repo = GuildSettingsRepo(new, BriefConfig())

@@ -13,6 +13,7 @@ import gc
 import logging
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -23,6 +24,7 @@ from discord.ext import commands
 from bot.adapter.tree import RiskonTree
 from bot.compute import start_pool
 from bot.config import Config
+from bot.scheduling.postlog import new_owner
 from bot.services import Services, build_services
 from bot.settings import GuildSettingsRepo
 from bot.store import Store, store_for
@@ -60,7 +62,13 @@ class RiskonBot(commands.AutoShardedBot):
     not depend on that split; claims are unique rows in the shared store.
     """
 
-    def __init__(self, config: Config, **options: Any) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        **options: Any,
+    ) -> None:
         if config.discord.shard_count:
             options.setdefault("shard_count", config.discord.shard_count)
         shard_ids = config.discord.shard_list()
@@ -80,6 +88,12 @@ class RiskonBot(commands.AutoShardedBot):
             **options,
         )
         self.config = config
+        #: The one clock for everything time-dependent (settings stamps, the scheduler,
+        #: /config show's next run): a test injects its own and every part agrees.
+        self.clock = clock
+        #: Who this bot is in the posting log: its open claims carry it, and claims of any
+        #: other owner found dead are resolved, never re-posted (bot.scheduling.postlog).
+        self.post_owner = new_owner()
         self.store: Store | None = None
         self.services: Services | None = None
         self.settings: GuildSettingsRepo | None = None
@@ -91,7 +105,7 @@ class RiskonBot(commands.AutoShardedBot):
         if self.config.compute.processes:
             workers = self.config.compute.processes
             self.services.insights.executor = await asyncio.to_thread(start_pool, workers)
-        self.settings = GuildSettingsRepo(self.store, self.config.brief)
+        self.settings = GuildSettingsRepo(self.store, self.config.brief, clock=self.clock)
         for name in EXTENSIONS:
             try:
                 await self.load_extension(name)

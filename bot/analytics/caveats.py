@@ -170,23 +170,26 @@ def correlation_caveats(
     out: list[str] = []
     if corr.n_obs < MIN_CORR_OBS:
         out.append(
-            f"Only {_plural(corr.n_obs, 'daily return')} in common, "
+            f"Only {_plural(corr.n_obs, 'shared session')} with a daily return, "
             "so the full-period correlation is a rough estimate."
         )
     if corr.window < MIN_CORR_WINDOW:
-        out.append(f"A {corr.window}-session window is short, so the rolling correlation is noisy.")
+        out.append(
+            f"A {corr.window}-session window is short (under {MIN_CORR_WINDOW}), so the "
+            "rolling correlation is noisy: a few days can swing it."
+        )
     if len(corr.rolling):
         lo, hi = float(corr.rolling.min()), float(corr.rolling.max())
         if hi - lo > UNSTABLE_CORR_RANGE:
             out.append(
-                f"The {corr.window}-session correlation has ranged from {lo:.2f} to {hi:.2f}, "
+                f"The {corr.window}-session correlation has ranged from {lo:+.2f} to {hi:+.2f}, "
                 "so the relationship has not been stable."
             )
     if corr.a_only or corr.b_only:
         out.append(
-            f"Measured on the {corr.n_obs + 1:,} dates both have; "
+            f"Measured on the {_plural(corr.n_obs, 'shared session')}; "
             f"{corr.a_only + corr.b_only:,} dates in between that only one of them has are "
-            "folded into the next shared date's return."
+            "folded into the next shared session's return."
         )
     out.extend(_data_notes(stale_since, False))
     out.append(

@@ -31,6 +31,7 @@ class Correlation:
     end: pd.Timestamp
     a_only: int = 0
     b_only: int = 0
+    beta_b_on_a: float = float("nan")  # B's sensitivity to A (cov / var of A)
 
 
 def _inside(index: pd.DatetimeIndex, common: pd.DatetimeIndex) -> int:
@@ -42,10 +43,13 @@ def correlation(a_close: pd.Series, b_close: pd.Series, window: int = 90) -> Cor
     """Pearson correlation of daily simple returns, full period and over a rolling window.
 
     `beta` is A's sensitivity to B (cov / var of B): with beta 1.5, a 1% move in B has come with
-    1.5% in A on average. `percentile` places the latest rolling value within the rolling
-    series' own history (100 = the highest it has been), which says more than the raw number
-    when two assets are always somewhat correlated. `a_only`/`b_only` count dates inside the
-    shared span that only one series has, so a caller can say how much calendar folding happened.
+    1.5% in A on average; `beta_b_on_a` is the same the other way round. `percentile` places
+    the latest rolling value within the rolling series' own history (100 = the highest it has
+    been), which says more than the raw number when two assets are always somewhat correlated.
+    `a_only`/`b_only` count dates inside the shared span that only one series has, so a caller
+    can say how much calendar folding happened.
+    `n_obs` is the number of shared sessions with a daily return (the shared dates but the
+    first): the one count of shared sessions an answer should quote.
     """
     if window < 2:
         raise ValueError(f"window must be at least 2 sessions, got {window}")
@@ -63,7 +67,10 @@ def correlation(a_close: pd.Series, b_close: pd.Series, window: int = 90) -> Cor
     rb = b[1:] / b[:-1] - 1.0
     full = float(np.corrcoef(ra, rb)[0, 1]) if ra.std() > 0 and rb.std() > 0 else float("nan")
     var_b = float(np.var(rb, ddof=1))
-    beta = float(np.cov(ra, rb, ddof=1)[0, 1] / var_b) if var_b > 0 else float("nan")
+    var_a = float(np.var(ra, ddof=1))
+    cov = float(np.cov(ra, rb, ddof=1)[0, 1])
+    beta = cov / var_b if var_b > 0 else float("nan")
+    beta_b_on_a = cov / var_a if var_a > 0 else float("nan")
 
     idx = common[1:]
     rolling = pd.Series(ra, index=idx).rolling(window).corr(pd.Series(rb, index=idx))
@@ -86,4 +93,5 @@ def correlation(a_close: pd.Series, b_close: pd.Series, window: int = 90) -> Cor
         end=common[-1],
         a_only=_inside(a_close.index, common),
         b_only=_inside(b_close.index, common),
+        beta_b_on_a=beta_b_on_a,
     )

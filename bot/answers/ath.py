@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from bot import fmt
 from bot.analytics import ath_caveats, ath_status, fresh_ath_events
 from bot.answers.common import (
+    age_words,
     chart_footer,
+    data_age,
     file_stem,
     partial_last_bar,
     provenance,
@@ -18,22 +21,28 @@ from bot.charts import ath_chart
 from bot.market.symbols import Asset
 
 
-def answer_ath(asset: Asset, history: Any, *, min_gap: int = 63) -> Insight:
+def answer_ath(
+    asset: Asset, history: Any, *, min_gap: int = 63, today: date | None = None
+) -> Insight:
+    """`today`: the date asked on; data more than three sessions older is called old in the
+    first line, so a record from a stopped feed is not read as today's."""
     bars = history.bars
     close = bars["Close"]
     high = bars["High"] if "High" in bars and bars["High"].notna().all() else None
     status = ath_status(close, high)
     events = fresh_ath_events(close, min_gap=min_gap)
     name = asset.name
+    age = data_age(asset, status.last_date, today)
+    dated = fmt.day(status.last_date) + (f" ({age_words(age)})" if age is not None else "")
 
     if status.is_ath:
         verdict = (
             f"Yes: {name} closed at a record {fmt.price(status.last_close)} on "
-            f"{fmt.day(status.last_date)}, above every close since {fmt.day(close.index[0])}."
+            f"{dated}, above every close since {fmt.day(close.index[0])}."
         )
     else:
         verdict = (
-            f"No: {name} closed at {fmt.price(status.last_close)} on {fmt.day(status.last_date)}, "
+            f"No: {name} closed at {fmt.price(status.last_close)} on {dated}, "
             f"{fmt.pct(-status.pct_from_ath, signed=False)} below its record close of "
             f"{fmt.price(status.ath_close)} ({fmt.day(status.ath_date)}, "
             f"{status.sessions_since_ath} sessions ago)."
@@ -80,6 +89,7 @@ def answer_ath(asset: Asset, history: Any, *, min_gap: int = 63) -> Insight:
         "sessions_since_ath": int(status.sessions_since_ath),
         "fresh_ath_events": [fmt.day(d) for d in events],
         "min_gap": min_gap,
+        "stale_days": age,
     }
     return Insight(
         kind="ath",

@@ -7,6 +7,7 @@ note and left out, so one outage never cancels the whole brief.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -19,7 +20,15 @@ from bot.analytics import (
     fresh_ath_events,
     quote,
 )
-from bot.answers.common import chart_footer, partial_last_bar, provenance
+from bot.answers.common import (
+    STALE_SESSIONS,
+    age_words,
+    chart_footer,
+    data_age,
+    partial_last_bar,
+    provenance,
+)
+from bot.answers.corr import rank_words
 from bot.answers.model import Insight
 from bot.answers.quote import quote_json
 from bot.charts import brief_chart
@@ -43,10 +52,20 @@ class BriefInputs:
     macro: dict[str, pd.Series] = field(default_factory=dict)
     macro_missing: dict[str, str] = field(default_factory=dict)
     min_gap: int = 63
+    # The brief's date (the day it is posted for). None: the newest bar on the watchlist.
+    today: date | None = None
+
+    def brief_date(self) -> date:
+        if self.today is not None:
+            return self.today
+        return max(h.bars.index[-1] for _, h in self.watchlist).date()
 
 
-def _symbol_line(asset: Asset, history: Any, min_gap: int) -> tuple[str, dict[str, Any]]:
+def _symbol_line(
+    asset: Asset, history: Any, min_gap: int, today: date
+) -> tuple[str, dict[str, Any]]:
     q = quote(history.close, min_gap=min_gap)
+    age = data_age(asset, q.last_date, today)
     flags = [
         name
         for name, on in (
@@ -63,7 +82,10 @@ def _symbol_line(asset: Asset, history: Any, min_gap: int) -> tuple[str, dict[st
     )
     if flags:
         text += " · **" + ", ".join(flags) + "**"
-    row = {**quote_json(asset, q), "flags": flags}
+    if age is not None:
+        # Not today's market: the line opens with its date so nobody reads it as current.
+        text = f"last bar {fmt.day(q.last_date)} ({age_words(age)}) · " + text
+    row = {**quote_json(asset, q), "flags": flags, "stale_days": age}
     return text, row
 
 
@@ -74,6 +96,8 @@ def _history_says(inputs: BriefInputs, rows: list[dict[str, Any]]) -> list[str]:
     lines = []
     for row in rows:
         trigger, history = by_symbol[row["symbol"]]
+        if row["stale_days"] is not None:
+            continue  # a record on an old bar is not today's news
         if trigger.is_crypto or not (row["is_fresh_ath"] or row["is_breakout"]):
             continue
         kind = "fresh ATHs" if row["is_fresh_ath"] else "52-week breakouts"
@@ -116,7 +140,7 @@ def _risk(inputs: BriefInputs) -> tuple[list[tuple[str, str]], dict[str, Any], l
         figures.append(
             (
                 "Russell 2000 vs Bitcoin (90 sessions)",
-                f"correlation {c.current:+.2f}, {c.percentile:.0f}th percentile of its history",
+                f"correlation {c.current:+.2f}, {rank_words(c.rolling, c.current, 90)[0]}",
             )
         )
         data["rut_btc_corr"] = {
@@ -160,7 +184,12 @@ def _risk(inputs: BriefInputs) -> tuple[list[tuple[str, str]], dict[str, Any], l
     if HY_ID in macro and len(macro[HY_ID]):
         hy = macro[HY_ID]
         change = _four_week_change(hy)
-        figures.append(("High-yield spread", f"{hy.iloc[-1]:.2f}% ({change:+.2f} pp over 4 weeks)"))
+        figures.append(
+            (
+                "High-yield spread",
+                f"{hy.iloc[-1]:.2f}% ({change:+.2f} percentage points over 4 weeks)",
+            )
+        )
         data["hy_spread"] = {
             "level": fmt.json_num(float(hy.iloc[-1])),
             "change_4w": fmt.json_num(change),
@@ -179,17 +208,12 @@ def _short(asset: Asset) -> str:
     return asset.name if len(asset.name) <= 16 else asset.symbol.lstrip("^")
 
 
-def _lagging(watchlist: list[tuple[Asset, Any]], days: int = 5) -> str:
-    """Series whose last bar is well behind the newest one (a halted feed, a stale file)."""
-    if not watchlist:
-        return ""
-    newest = max(h.bars.index[-1] for _, h in watchlist)
-    behind = [
-        f"{a.symbol} ends {fmt.day(h.bars.index[-1])}"
-        for a, h in watchlist
-        if (newest - h.bars.index[-1]).days > days
-    ]
-    return ", ".join(behind)
+def _lagging(rows: list[dict[str, Any]]) -> str:
+    """Series more than STALE_SESSIONS sessions behind the brief's date (a halted feed, a
+    stale file), with the date of their last bar."""
+    return ", ".join(
+        f"{r['symbol']} ends {r['last_date']}" for r in rows if r["stale_days"] is not None
+    )
 
 
 def answer_brief(inputs: BriefInputs) -> Insight:
@@ -201,18 +225,28 @@ def answer_brief(inputs: BriefInputs) -> Insight:
         raise BadInput(f"No prices arrived for any symbol on the watchlist ({why}).")
     figures: list[tuple[str, str]] = []
     rows = []
+    today = inputs.brief_date()
     for asset, history in inputs.watchlist:
-        text, row = _symbol_line(asset, history, inputs.min_gap)
+        text, row = _symbol_line(asset, history, inputs.min_gap, today)
         figures.append((f"{asset.name} ({asset.symbol})", text))
         rows.append(row)
     history_lines = _history_says(inputs, rows)
     risk_figures, risk_data, notes = _risk(inputs)
     notes = [f"{sym} left out: {why}" for sym, why in inputs.missing.items()] + notes
 
-    records = [r["name"] for r in rows if r["is_ath"]]
+    records = [
+        r["name"] if r["stale_days"] is None else f"{r['name']} (on {r['last_date']})"
+        for r in rows
+        if r["is_ath"]
+    ]
     movers = sorted(
-        # A volatility index's daily change is not a market move in the same sense.
-        (r for r in rows if fmt.is_num(r["change_1d"]) and r["symbol"] != "^VIX"),
+        # A volatility index's daily change is not a market move in the same sense, and a
+        # series that stopped days ago did not move today: neither may be the headline.
+        (
+            r
+            for r in rows
+            if fmt.is_num(r["change_1d"]) and r["symbol"] != "^VIX" and r["stale_days"] is None
+        ),
         key=lambda r: abs(r["change_1d"]),
         reverse=True,
     )
@@ -224,6 +258,13 @@ def answer_brief(inputs: BriefInputs) -> Insight:
     if movers:
         top = movers[0]
         verdict += f" Biggest daily move: {top['name']} {fmt.pct(top['change_1d'])}."
+    elif any(r["stale_days"] is not None for r in rows) and all(
+        r["stale_days"] is not None for r in rows if r["symbol"] != "^VIX"
+    ):
+        verdict += (
+            f" No series is current (each is more than {STALE_SESSIONS} sessions behind "
+            f"{fmt.day(today)}), so there is no move of the day to report."
+        )
     figures += [("What history says", line) for line in history_lines]
     figures += risk_figures
 
@@ -244,9 +285,12 @@ def answer_brief(inputs: BriefInputs) -> Insight:
         caveats.append(
             f"Prices for {', '.join(stale)} are from an earlier fetch: their source did not answer."
         )
-    lagging = _lagging(inputs.watchlist)
+    lagging = _lagging(rows)
     if lagging:
-        caveats.append(f"Not every series is current: {lagging}.")
+        caveats.append(
+            f"Not every series is current on {fmt.day(today)}: {lagging}; "
+            "left out of the biggest move."
+        )
     if risk_figures:
         caveats.append(
             "Co-movement is not cause: correlations and liquidity describe the "
@@ -275,6 +319,7 @@ def answer_brief(inputs: BriefInputs) -> Insight:
         else None
     )
     data = {
+        "date": fmt.day(today),
         "watchlist": rows,
         "history_says": history_lines,
         "risk": risk_data,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from bot.market.symbols import Asset
@@ -21,6 +23,49 @@ def partial_last_bar(asset: Asset, bars: pd.DataFrame) -> bool:
     last = volume.iloc[-1]
     recent = volume.iloc[-21:-1].dropna()
     return bool((pd.isna(last) or last == 0) and len(recent) and (recent > 0).mean() > 0.8)
+
+
+#: A series more than this many sessions behind the answer's date is not presented as current.
+STALE_SESSIONS = 3
+
+
+def sessions_behind(
+    asset: Asset, last: date | datetime | pd.Timestamp, today: date | datetime | pd.Timestamp
+) -> int:
+    """Sessions the asset would have traded after its last bar, up to and including `today`.
+
+    Weekdays for an exchange (a Monday brief on Friday's close is 1 session behind, not 3 days;
+    holidays are not known here, so a holiday counts as a missed session), every day for crypto.
+    """
+    last_day = pd.Timestamp(last).date()
+    today_day = pd.Timestamp(today).date()
+    if today_day <= last_day:
+        return 0
+    if asset.calendar == "exchange":
+        one = np.timedelta64(1, "D")
+        start = np.datetime64(last_day) + one
+        return int(np.busday_count(start, np.datetime64(today_day) + one))
+    return (today_day - last_day).days
+
+
+def data_age(
+    asset: Asset,
+    last: date | datetime | pd.Timestamp,
+    today: date | datetime | pd.Timestamp | None,
+) -> int | None:
+    """Calendar days old when the series is more than STALE_SESSIONS sessions behind `today`.
+
+    None means current enough to present as today's (or no reference date was given): a quote
+    on Saturday of Friday's close is the latest there is, not old data.
+    """
+    if today is None or sessions_behind(asset, last, today) <= STALE_SESSIONS:
+        return None
+    return max(0, (pd.Timestamp(today).normalize() - pd.Timestamp(last).normalize()).days)
+
+
+def age_words(days: int) -> str:
+    """'data is 12 days old' (the words /quote, /ath and the brief use)."""
+    return f"data is {days:,} day{'s' if days != 1 else ''} old"
 
 
 def stale_note(history: Any) -> str | None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from bot import fmt
 from bot.analytics import correlation, correlation_caveats
 from bot.answers.common import chart_footer, file_stem, provenance, stale_note
 from bot.answers.model import Insight
 from bot.charts import correlation_chart
+from bot.errors import BadInput
 from bot.market.symbols import Asset
 
 
@@ -28,20 +31,81 @@ def _strength(r: float) -> str:
     return f"{word} {'positive' if r >= 0 else 'negative'}"
 
 
+def _r(value: float) -> str:
+    """A correlation as people read it: '+0.32', '-0.45', '0.00' (no signed zero)."""
+    if not fmt.is_num(value):
+        return "n/a"
+    text = f"{value:+.2f}"
+    return "0.00" if text in ("+0.00", "-0.00") else text
+
+
+def rank_words(rolling: Any, current: float, window: int) -> tuple[str, float | None]:
+    """Where today's reading sits among past readings, read the right way for its sign.
+
+    A positive correlation is 'higher than X%' of past readings (stronger together); a negative
+    one is 'more negative than X%' (stronger opposite): saying a -0.6 is "higher than 3%" of its
+    history is true but reads as weak. X counts readings strictly beyond today's, so the
+    sentence is exactly what its number says. Returns the words and X (0-1).
+    """
+    values = np.asarray(rolling, dtype=float)
+    if not len(values) or not fmt.is_num(current):
+        return "with no history to compare", None
+    if current < 0:
+        share = float(np.mean(values > current))
+        return f"more negative than {fmt.share(share)} of past {window}-session readings", share
+    share = float(np.mean(values < current))
+    return f"higher than {fmt.share(share)} of past {window}-session readings", share
+
+
+def beta_parts(beta: float) -> tuple[str, str]:
+    """(times, direction) of a beta: ('2.7x', 'in the same direction')."""
+    size = abs(beta)
+    times = f"{size:.1f}x" if size >= 1 else f"{size:.2f}x"
+    if round(size, 2) == 0:
+        return times, "with no consistent direction"
+    return times, "in the same direction" if beta > 0 else "in the opposite direction"
+
+
+def beta_words(mover: str, base: str, beta: float) -> str:
+    """'Bitcoin moved 2.7x Russell 2000's daily move on average, in the same direction (beta
+    +2.70).' A beta says size and direction; both are said in words."""
+    if not fmt.is_num(beta):
+        return f"{mover}'s daily moves have no measurable beta against {base}'s."
+    times, direction = beta_parts(beta)
+    return (
+        f"{mover} moved {times} {base}'s daily move on average, {direction} "
+        f"(beta {_r(beta)})."
+    )
+
+
+def _beta_figure(base: str, beta: float) -> str:
+    if not fmt.is_num(beta):
+        return "n/a"
+    times, direction = beta_parts(beta)
+    return f"{_r(beta)}: {times} {base}'s daily move, {direction}"
+
+
 def answer_correlation(
     a: Asset, history_a: Any, b: Asset, history_b: Any, *, window: int
 ) -> Insight:
-    c = correlation(history_a.close, history_b.close, window=window)
+    try:
+        c = correlation(history_a.close, history_b.close, window=window)
+    except ValueError as exc:
+        # Too little shared history for the window: the asker can pick a shorter one.
+        raise BadInput(f"{a.name} and {b.name}: {exc}; try a shorter window.") from exc
+    shared = fmt.count(c.n_obs, "shared session")
+    rank, share = rank_words(c.rolling, c.current, window)
+    beta_text = beta_words(b.name, a.name, c.beta_b_on_a)
     verdict = (
-        f"Over the last {window} shared sessions {a.name} and {b.name} moved with a "
-        f"{_strength(c.current)} correlation of {c.current:+.2f}, higher than "
-        f"{c.percentile:.0f}% of their own history; over the whole period it is {c.full:+.2f}."
+        f"Over the latest {window}-session window {a.name} and {b.name} moved with a "
+        f"{_strength(c.current)} correlation of {_r(c.current)}, {rank}; over all {shared} "
+        f"it is {_r(c.full)}. {beta_text}"
     )
     figures = [
-        (f"Now ({window} sessions)", f"{c.current:+.2f} ({c.percentile:.0f}th percentile)"),
-        ("Whole period", f"{c.full:+.2f} over {c.n_obs} shared sessions"),
-        (f"Beta of {a.symbol} on {b.symbol}", f"{c.beta:.2f}"),
-        ("Rolling range", f"{c.rolling.min():+.2f} to {c.rolling.max():+.2f}"),
+        (f"Now ({window} sessions)", f"{_r(c.current)}, {rank}"),
+        ("Whole period", f"{_r(c.full)} over {shared}"),
+        (f"Beta of {b.symbol} on {a.symbol}", _beta_figure(a.name, c.beta_b_on_a)),
+        ("Rolling range", f"{_r(c.rolling.min())} to {_r(c.rolling.max())}"),
         ("Period", f"{fmt.day(c.start)} to {fmt.day(c.end)}"),
     ]
     caveats = correlation_caveats(
@@ -66,6 +130,8 @@ def answer_correlation(
         "current": fmt.json_num(c.current),
         "percentile": fmt.json_num(c.percentile),
         "beta": fmt.json_num(c.beta),
+        "beta_b_on_a": fmt.json_num(c.beta_b_on_a),
+        "share_beyond": fmt.json_num(share),
         "n_obs": int(c.n_obs),
         "start": fmt.day(c.start),
         "end": fmt.day(c.end),

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from bot import fmt
 from bot.analytics import Quote, quote
-from bot.answers.common import chart_footer, file_stem, partial_last_bar, provenance, stale_note
+from bot.answers.common import (
+    age_words,
+    chart_footer,
+    data_age,
+    file_stem,
+    partial_last_bar,
+    provenance,
+    stale_note,
+)
 from bot.answers.model import Insight
 from bot.charts import quote_chart
 from bot.market.symbols import Asset
@@ -30,9 +39,13 @@ def quote_json(asset: Asset, q: Quote) -> dict[str, Any]:
     }
 
 
-def answer_quote(asset: Asset, history: Any) -> Insight:
+def answer_quote(asset: Asset, history: Any, *, today: date | None = None) -> Insight:
+    """`today`: the date asked on; when the last bar is more than three sessions older, the
+    first line says how many days old the data is (None: no such check)."""
     close = history.bars["Close"]
     q = quote(close)
+    age = data_age(asset, q.last_date, today)
+    dated = fmt.day(q.last_date) + (f" ({age_words(age)})" if age is not None else "")
     flags = []
     if q.is_ath:
         flags.append("new closing record")
@@ -41,7 +54,7 @@ def answer_quote(asset: Asset, history: Any) -> Insight:
     if q.is_breakout:
         flags.append("52-week breakout")
     verdict = (
-        f"{asset.name} closed at {fmt.price(q.last_close)} on {fmt.day(q.last_date)}: "
+        f"{asset.name} closed at {fmt.price(q.last_close)} on {dated}: "
         f"{fmt.pct(q.change_1d)} on the day, {fmt.pct(q.change_ytd)} this year, "
         + ("at its record." if q.is_ath else f"{fmt.pct(q.pct_from_ath)} from its record.")
     )
@@ -66,7 +79,7 @@ def answer_quote(asset: Asset, history: Any) -> Insight:
     caveats.append("Not investment advice.")
     meta = provenance(history)
     chart = quote_chart(close, title=f"{asset.name} ({asset.symbol})", footer=chart_footer(meta))
-    data = quote_json(asset, q)
+    data = {**quote_json(asset, q), "stale_days": age}
     return Insight(
         kind="quote",
         title=f"{asset.name} ({asset.symbol})",

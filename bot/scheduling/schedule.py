@@ -30,7 +30,7 @@ from __future__ import annotations
 import difflib
 import logging
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache
@@ -203,6 +203,7 @@ def due(
             else:
                 bucket.append(settings)
 
+    excluded = _by_day(exclude)
     result: list[Due] = []
     today_of: dict[str, date] = {}
     for (tz_name, post_time, weekdays_only), members in groups.items():
@@ -219,11 +220,30 @@ def due(
         at, local_date = latest
         late_by = floor - at
         missed = late_by > grace
+        skip = excluded.get(local_date, _NONE)
         for settings in members:
-            if exclude and (settings.guild_id, local_date) in exclude:
+            if settings.guild_id in skip:
                 continue
             result.append(Due(settings, at, local_date, late_by, missed))
     return result
+
+
+_NONE: frozenset[int] = frozenset()
+
+
+def _by_day(exclude: Collection[tuple[int, date]]) -> Mapping[date, Collection[int]]:
+    """Excluded guild ids per local date: one set lookup per guild instead of a tuple each.
+
+    The posting loop's `postlog.SettledKeys` is already kept that way; any other collection of
+    (guild_id, date) pairs is regrouped once per call.
+    """
+    per_day = getattr(exclude, "by_day", None)
+    if per_day is not None:
+        return per_day
+    grouped: dict[date, set[int]] = {}
+    for guild_id, day in exclude:
+        grouped.setdefault(day, set()).add(guild_id)
+    return grouped
 
 
 def _latest_run(

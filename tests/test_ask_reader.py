@@ -1,0 +1,81 @@
+"""The /ask reader's contract beyond the phrasebook: confidence, alternatives, refusals."""
+
+from __future__ import annotations
+
+from bot.analytics.signals import parse_signal
+from bot.ask import MAX_QUESTION, normalize, read
+from tests.test_ask_phrasebook import PHRASEBOOK
+
+
+def test_every_signal_reading_is_canonical() -> None:
+    for question, _ in PHRASEBOOK:
+        u = read(question)
+        for r in (u.reading, *u.alternatives):
+            if r is not None and r.signal:
+                assert parse_signal(r.signal).canonical == r.signal
+
+
+def test_read_as_commands_and_understood() -> None:
+    u = read("what did btc do after small caps hit a record?")
+    assert u.reading.command == "/after trigger:^RUT ath target:BTC-USD"
+    assert u.reading.understood() == {
+        "kind": "after", "signal": "^RUT ath", "target": "BTC-USD", "confidence": 1.0
+    }
+    assert read("does eth move with the russell").reading.understood() == {
+        "kind": "corr", "a": "ETH-USD", "b": "^RUT", "confidence": 1.0
+    }
+    assert read("btc price").reading.understood()["symbol"] == "BTC-USD"
+
+
+def test_target_defaults_to_server_default_then_bitcoin() -> None:
+    q = "what happens after the vix closes above 30"
+    assert read(q).reading.target == "BTC-USD"
+    assert read(q, default_target="^GSPC").reading.target == "^GSPC"
+    # a named second asset wins over any default
+    named = read("what did eth do after the vix closed above 30", default_target="^GSPC")
+    assert named.reading.target == "ETH-USD"
+
+
+def test_unsure_offers_up_to_three_other_readings() -> None:
+    u = read("btc")
+    assert u.reading.command == "/quote symbol:BTC-USD" and u.unsure
+    assert "/ath symbol:BTC-USD" in [a.command for a in u.alternatives]
+    u = read("after bitcoin crashed, how did eth do")
+    assert u.unsure and 1 <= len(u.alternatives) <= 3
+    assert u.reading.confidence < 0.75
+    commands = [a.command for a in u.alternatives]
+    assert len(set(commands)) == len(commands) and u.reading.command not in commands
+    sure = read("is the russell at an all time high?")
+    assert not sure.unsure and sure.alternatives == ()
+
+
+def test_refusals_are_plain_and_never_advice() -> None:
+    for q in ("should I buy bitcoin", "IBIT etf inflows", "tesla earnings", "btc news"):
+        u = read(q)
+        assert u.reading is None and u.refusal
+        line = u.message()
+        assert "can't answer that from its data" in line and "\n" not in line
+        assert "you should" not in line.lower()
+
+
+def test_nothing_usable_says_what_it_saw_and_three_examples() -> None:
+    u = read("hmm bitcoin hmm", default_target=None)
+    assert u.reading is not None  # a bare asset is a quote, offered with other readings
+    u = read("what is the meaning of life")
+    assert u.reading is None and len(u.examples) == 3
+    assert all(f"'{e}'" in u.message() for e in u.examples)
+    empty = read("   ")
+    assert empty.reading is None and empty.message().startswith("Ask a question")
+
+
+def test_deterministic_and_bounded() -> None:
+    q = "wat did etherium do aftr the nasdq broke out 🚀🚀"
+    assert len({read(q) for _ in range(5)}) == 1
+    long = "is the russell at an all time high " * 20
+    assert read(long).question == long[:MAX_QUESTION]
+
+
+def test_normalize() -> None:
+    assert normalize("What’s the S and P's ATH?? 🚀") == "whats the s&p ath??"
+    assert normalize("VIX>=30") == "vix >= 30"
+    assert normalize("btc/usd $100k") == "btc usd 100k"
