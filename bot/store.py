@@ -214,6 +214,16 @@ class Store:
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> tuple[Any, ...] | None:
         raise NotImplementedError
 
+    async def tables(self) -> list[str]:
+        """riskon's tables in the order the migrations created them (parents first), without
+        the backend's own bookkeeping (SQLite's internal tables, PostgreSQL's riskon_schema).
+        For code that must treat every table alike: `migrate-store`, the upgrade tests."""
+        raise NotImplementedError
+
+    async def columns(self, table: str) -> list[str]:
+        """The table's column names in their declared order."""
+        raise NotImplementedError
+
     def fetch_guard(self, key: str) -> AbstractAsyncContextManager[bool]:
         """Hold `key` against every process sharing this store (e.g. while fetching a symbol).
 
@@ -291,6 +301,18 @@ class SqliteStore(Store):
     async def version(self) -> int:
         row = await self.fetchone("PRAGMA user_version")
         return int(row[0]) if row else 0
+
+    async def tables(self) -> list[str]:
+        rows = await self.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' "
+            "AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
+        )
+        return [r[0] for r in rows]
+
+    async def columns(self, table: str) -> list[str]:
+        if not re.fullmatch(r"\w+", table):
+            raise ValueError(f"not a table name: {table!r}")
+        return [r[1] for r in await self.fetchall(f'PRAGMA table_info("{table}")')]
 
     async def _migrate(self) -> None:
         current = await self.version()

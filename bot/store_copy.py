@@ -20,8 +20,6 @@ from pathlib import Path
 from bot.errors import UserError
 from bot.store import Store
 
-#: Bookkeeping that each store keeps for itself, never copied.
-_OWN = {"riskon_schema"}
 _CHUNK = 5000
 
 
@@ -35,43 +33,17 @@ def parse_target(text: str, option: str) -> str:
     return path
 
 
-async def _tables(store: Store) -> list[str]:
-    if store.backend == "postgresql":
-        rows = await store.fetchall(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = current_schema() AND c.relkind = 'r' ORDER BY c.oid"
-        )
-    else:
-        rows = await store.fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table' "
-            "AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
-        )
-    return [r[0] for r in rows if r[0] not in _OWN]
-
-
-async def _columns(store: Store, table: str) -> list[str]:
-    if store.backend == "postgresql":
-        rows = await store.fetchall(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
-            (table,),
-        )
-        return [r[0] for r in rows]
-    rows = await store.fetchall(f'PRAGMA table_info("{table}")')
-    return [r[1] for r in rows]
-
-
 async def copy_store(
     source: Store, target: Store, *, force: bool = False,
     progress: Callable[[str, int], None] = lambda table, rows: None,
 ) -> dict[str, int]:
     """Copy every shared table from `source` into `target`; returns rows copied per table."""
-    target_tables = set(await _tables(target))
-    tables = [t for t in await _tables(source) if t in target_tables]
+    target_tables = set(await target.tables())
+    tables = [t for t in await source.tables() if t in target_tables]
     columns = {}
     for table in tables:
-        theirs = set(await _columns(target, table))
-        columns[table] = [c for c in await _columns(source, table) if c in theirs]
+        theirs = set(await target.columns(table))
+        columns[table] = [c for c in await source.columns(table) if c in theirs]
     occupied = []
     for table in tables:
         row = await target.fetchone(f"SELECT count(*) FROM {table}")

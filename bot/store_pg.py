@@ -265,6 +265,22 @@ class PostgresStore(Store):
             row = await conn.fetchrow(translate(sql), *tuple(params))
         return None if row is None else tuple(row)
 
+    async def tables(self) -> list[str]:
+        # Creation order (oid) is migration order: parents before the tables that refer to them.
+        rows = await self.fetchall(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND c.relkind = 'r' ORDER BY c.oid"
+        )
+        return [r[0] for r in rows if r[0] != "riskon_schema"]
+
+    async def columns(self, table: str) -> list[str]:
+        rows = await self.fetchall(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
+            (table,),
+        )
+        return [r[0] for r in rows]
+
     @asynccontextmanager
     async def fetch_guard(self, key: str) -> AsyncIterator[bool]:
         async with self._guards, self.pool.acquire() as conn:

@@ -1,5 +1,6 @@
-"""Store, on SQLite and PostgreSQL alike: migrations from empty and from every earlier version,
-concurrent start-ups, interrupted writes roll back, portable SQL round-trips."""
+"""Store, on SQLite and PostgreSQL alike: migrations from empty, concurrent start-ups,
+interrupted writes roll back, portable SQL round-trips. Upgrades from every earlier version and
+real processes starting at once: tests/test_store_upgrade.py."""
 
 from __future__ import annotations
 
@@ -36,19 +37,6 @@ async def test_sqlite_uses_wal_and_foreign_keys(tmp_path) -> None:
         assert store.backend == "sqlite"
         assert await store.fetchone("PRAGMA journal_mode") == ("wal",)
         assert await store.fetchone("PRAGMA foreign_keys") == (1,)
-
-
-@pytest.mark.parametrize("start", range(len(MIGRATIONS)))
-async def test_upgrade_from_each_earlier_version_keeps_data(store_target, start: int) -> None:
-    async with Store(store_target, migrations=MIGRATIONS[:start]) as old:
-        assert await old.version() == start
-        if start >= 1:
-            async with old.transaction() as db:
-                await db.execute(INSERT, ("^RUT", "2024-01-02", 2000))
-    async with Store(store_target) as store:
-        assert await store.version() == len(MIGRATIONS)
-        rows = await store.fetchall("SELECT symbol, close FROM bars")
-        assert rows == ([("^RUT", 2000.0)] if start >= 1 else [])
 
 
 async def test_reopening_applies_nothing_twice(store_target) -> None:
