@@ -92,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("symbol")
     p = questions.add_parser("brief", parents=[common], help="the daily market brief")
     p.add_argument("--watchlist", help="comma-separated symbols (default: the configured list)")
+    p = questions.add_parser(
+        "text", parents=[common], help="a question in plain words, e.g. 'is btc at an ath?'"
+    )
+    p.add_argument("text", metavar="QUESTION")
     move = commands.add_parser(
         "migrate-store", help="copy settings, logs and cached bars into another store",
         description="Copy every table (settings, posting log, alerts, cached bars) from one "
@@ -125,6 +129,12 @@ def _ask(args: argparse.Namespace) -> int:
     config = load()
     if args.data and not Path(args.data).is_dir():
         raise UserError(f"--data {args.data}: no such folder.")
+    understanding = None
+    if args.question == "text":  # /ask in the terminal: unreadable questions exit 2 here
+        from bot.ask.answer import understand
+
+        understanding = understand(args.text)
+        args.reading = understanding.reading
     insight = asyncio.run(_answer(args, config))
     chart_path = None
     if insight.chart_png:
@@ -134,6 +144,10 @@ def _ask(args: argparse.Namespace) -> int:
         except OSError as exc:
             problem = f"--chart {chart_path}: cannot write the chart ({exc.strerror})."
             raise UserError(problem) from None
+    if understanding is not None:
+        from bot.ask.answer import print_answer
+
+        return print_answer(understanding, insight, chart_path, as_json=args.json)
     if args.json:
         print(json.dumps(insight.to_json(chart_path), ensure_ascii=False))
     else:
@@ -150,6 +164,10 @@ async def _answer(args: argparse.Namespace, config: Config) -> Insight:
         services = build_services(config, store, csv_dir=args.data)
         insights = services.insights
         q = args.question
+        if q == "text":
+            from bot.ask.answer import answer_reading
+
+            return await answer_reading(insights, args.reading, watchlist=config.brief.watchlist)
         if q == "ath":
             insight = await insights.ath(args.symbol)
         elif q == "quote":

@@ -1,0 +1,109 @@
+"""Answer a reading with the service call its command makes: /ask computes nothing itself.
+
+Shared by the terminal and the Discord cog, so a question and the command it was read as give
+the same Insight (embed, chart, caveats, JSON).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.analytics.signals import parse_signal
+from bot.answers.model import Insight
+from bot.ask.reader import Reading, Understanding, read
+from bot.errors import UserError
+
+__all__ = ["answer_reading", "understand"]
+
+LOOKBACK_RANGE = (20, 2520)  # what Insights.after takes as a breakout lookback
+
+
+def understand(question: str, *, default_target: str | None = None) -> Understanding:
+    """Read the question; a refusal or nothing usable is a `UserError` with its one line."""
+    understanding = read(question, default_target=default_target)
+    if understanding.reading is None:
+        raise UserError(understanding.message())
+    return understanding
+
+
+async def answer_reading(
+    insights: Any, reading: Reading, *, watchlist: Sequence[str] = ()
+) -> Insight:
+    """The Insight of the command `reading.command`, through the same service method."""
+    kind = reading.kind
+    if kind == "ath":
+        return await insights.ath(reading.symbol)
+    if kind == "quote":
+        return await insights.quote(reading.symbol)
+    if kind == "corr":
+        return await insights.correlation(reading.a, reading.b)
+    if kind == "brief":
+        return await insights.brief(list(watchlist))
+    assert reading.signal is not None
+    if kind == "signal":
+        fired = getattr(insights, "signal", None)
+        if fired is None:
+            raise UserError(
+                "This riskon cannot yet list when a signal fired; "
+                f"try /after trigger:{reading.signal} target:BTC-USD."
+            )
+        return await fired(reading.signal)
+    signal = parse_signal(reading.signal)
+    if len(signal.clauses) == 1:
+        # a fresh record or a breakout: /after's own event option (today's exact answers)
+        clause = signal.clauses[0]
+        cond = clause.condition
+        if cond.kind == "ath":
+            return await insights.after(
+                clause.symbol, reading.target, min_gap=signal.gap, event="ath"
+            )
+        if cond.kind == "high" and LOOKBACK_RANGE[0] <= (cond.window or 0) <= LOOKBACK_RANGE[1]:
+            return await insights.after(
+                clause.symbol,
+                reading.target,
+                min_gap=signal.gap,
+                event="breakout",
+                lookback=cond.window or 252,
+            )
+    return await insights.after(reading.signal, reading.target)
+
+
+def read_as_line(reading: Reading, *, code: bool = False) -> str:
+    """'Read as: /after trigger:^RUT ath target:BTC-USD' (in backticks for Discord)."""
+    command = f"`{reading.command}`" if code else reading.command
+    return f"Read as: {command}"
+
+
+def understood_json(understanding: Understanding) -> dict[str, Any]:
+    """The "understood" object; other readings ride along when riskon was unsure."""
+    assert understanding.reading is not None
+    out = understanding.reading.understood()
+    if understanding.alternatives:
+        out["alternatives"] = [r.command for r in understanding.alternatives]
+    return out
+
+
+def print_answer(
+    understanding: Understanding, insight: Insight, chart_path: str | None, *, as_json: bool
+) -> int:
+    """What `python -m bot ask text` prints: the command's own answer, read-as line first.
+
+    Other readings (when unsure) go to stderr, so stdout stays exactly the resolved answer."""
+    import json
+    import sys
+
+    from bot.report import render_text
+
+    assert understanding.reading is not None
+    if as_json:
+        payload = insight.to_json(chart_path)
+        payload["understood"] = understood_json(understanding)
+        print(json.dumps(payload, ensure_ascii=False))
+    else:
+        print(read_as_line(understanding.reading))
+        print(render_text(insight, chart_path))
+    if understanding.alternatives:
+        others = "; ".join(r.command for r in understanding.alternatives)
+        print(f"riskon: not sure; other readings: {others}", file=sys.stderr)
+    return 0
