@@ -265,3 +265,72 @@ def test_baked_ticks_draw_like_matplotlib_ticks(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(render, "_bake_ticks", lambda ax: None)
     stock = pixels(theme.to_png(figure()))
     assert np.abs(baked - stock).max() <= 16  # palette rounding only
+
+
+# ------------------------------------------------------------------ short and absurd histories
+
+def _figure_texts(monkeypatch: pytest.MonkeyPatch, draw) -> list[str]:
+    """Every text a chart drew (the Figure is caught on its way to PNG)."""
+    from bot.charts import theme
+
+    seen = []
+    real = theme.to_png
+
+    def catch(fig):
+        seen.append(fig)
+        return real(fig)
+
+    monkeypatch.setattr(theme, "to_png", catch)
+    png = draw()
+    assert png[:8] == PNG_SIG
+    fig = seen[-1]
+    return [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
+
+
+def test_event_chart_with_too_short_a_history_says_what_is_missing(monkeypatch) -> None:
+    """A target listed ~100 days ago: no completed window, no any-day range (None quantiles,
+    an all-NaN band). The chart draws what it can and says what it cannot."""
+    days = range(366)
+    paths = pd.DataFrame({"2025-01-02": [100.0 + d * 0.1 if d < 100 else np.nan for d in days]},
+                         index=days)
+    band = pd.DataFrame(np.nan, index=days, columns=["q25", "q50", "q75"])
+    texts = _figure_texts(monkeypatch, lambda: event_chart(
+        paths, band=band, horizon_returns={30: [], 365: []},
+        base_returns={30: (None, None, None), 365: (float("nan"),) * 3},
+        title="t", footer=FOOT))
+    joined = "\n".join(texts)
+    assert "No any-day band" in joined
+    assert "No completed window and no any-day" in joined
+    # Base rate for one horizon only: that one is drawn, the other named as missing.
+    texts = _figure_texts(monkeypatch, lambda: event_chart(
+        paths, band=band, horizon_returns={30: [0.02], 365: []},
+        base_returns={30: (-0.01, 0.01, 0.03), 365: (None, None, None)},
+        title="t", footer=FOOT))
+    assert any("No any-day range for 1y" in s for s in texts)
+
+
+ABSURD = pd.Series(np.where(np.arange(400) % 2, 1e300, 1e-300),
+                   index=pd.bdate_range("2020-01-01", periods=400))
+
+
+@pytest.mark.parametrize("chart", ["ath", "quote", "brief", "corr", "event"])
+def test_closes_at_the_edge_of_float_range_still_draw(chart: str) -> None:
+    """Closes alternating 1e-300 / 1e300 used to give NaN axis limits and an exception."""
+    s = ABSURD
+    if chart == "ath":
+        png = ath_chart(s, events=[s.index[3]], title="t", footer=FOOT)
+    elif chart == "quote":
+        png = quote_chart(s, title="t", footer=FOOT)
+    elif chart == "brief":
+        png = brief_chart([("a", s), ("b", s[::-1].set_axis(s.index))], title="t", footer=FOOT)
+    elif chart == "corr":
+        roll = pd.Series(np.where(np.arange(400) % 2, 1.0, -1.0), index=s.index)
+        png = correlation_chart(roll, full=1.0, current=-1.0, percentile=50.0, window=20,
+                                title="t", footer=FOOT)
+    else:
+        paths = pd.DataFrame({"2020-01-01": (s.iloc[:366] / s.iloc[0] * 100).to_numpy()},
+                             index=range(366))
+        png = event_chart(paths, band=None, horizon_returns={30: [1e300, -1.0, float("inf")]},
+                          base_returns={30: (-1.0, 1e300, float("inf"))}, title="t",
+                          footer=FOOT)
+    assert png_size(png) in (MAIN_SIZE, SMALL_SIZE, brief_size(2))

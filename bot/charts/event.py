@@ -66,8 +66,9 @@ def _paths_panel(ax, paths: pd.DataFrame, band: pd.DataFrame | None) -> None:
     handles: list = []
     ys: list[np.ndarray] = []
 
-    if band is not None and len(band):
-        b = band.astype("float64")
+    b = band.astype("float64").replace([np.inf, -np.inf], np.nan).dropna() \
+        if band is not None else pd.DataFrame()
+    if len(b):
         x = b.index.to_numpy(dtype="float64")
         ax.fill_between(x, b["q25"].to_numpy(), b["q75"].to_numpy(), color=BASE, alpha=0.22, lw=0)
         ax.plot(x, b["q50"].to_numpy(), color="#c4c9cf", lw=1.6, ls=(0, (5, 3)))
@@ -107,11 +108,15 @@ def _paths_panel(ax, paths: pd.DataFrame, band: pd.DataFrame | None) -> None:
         t.empty_note(ax, "No completed episodes yet" if pending else "No past episodes")
     if handles:
         t.legend(ax, loc="upper left", handles=handles, ncols=len(handles))
+    notes = []
+    if band is not None and not len(b):
+        notes.append("No any-day band: the target's history is shorter than the window")
     if pending:
         more = f" +{len(pending) - 3} more" if len(pending) > 3 else ""
-        ax.text(0.01, 0.02, "Pending (window not finished): " + ", ".join(pending[:3]) + more,
-                transform=ax.transAxes, color=t.MUTED, fontsize=t.FS_SMALL, ha="left",
-                va="bottom", parse_math=False)
+        notes.append("Pending (window not finished): " + ", ".join(pending[:3]) + more)
+    if notes:
+        ax.text(0.01, 0.02, "\n".join(notes), transform=ax.transAxes, color=t.MUTED,
+                fontsize=t.FS_SMALL, ha="left", va="bottom", parse_math=False)
     _end_labels(ax, ends, top_px=44 if handles else 0)
 
 
@@ -173,9 +178,12 @@ def _spread(y: np.ndarray, gap: float, lo: float, hi: float) -> np.ndarray:
     return out
 
 
+def _horizon_name(h: int) -> str:
+    return f"{h // 365}y" if h % 365 == 0 else f"{h}d"
+
+
 def _horizon_label(h: int, n: int) -> str:
-    name = f"{h // 365}y" if h % 365 == 0 else f"{h}d"
-    return f"{name}\nn={n}"
+    return f"{_horizon_name(h)}\nn={n}"
 
 
 _NICE_RETURNS = (-0.9, -0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
@@ -219,9 +227,13 @@ def _horizon_panel(ax, horizon_returns: Mapping[int, Sequence[float]],
     counts, seen = [], [0.0]
     # One artist per kind for all horizons (they never overlap): each Line2D costs ~0.3 ms.
     bars, base_meds, dots_x, dots_y, meds = [], [], [], [], []
+    no_base = []  # horizons the target's history is too short to give an any-day range for
     for i, h in enumerate(horizons):
-        if h in base_returns:
-            q25, q50, q75 = (float(v) for v in base_returns[h])
+        q = _finite(base_returns.get(h, ()))
+        if len(q) != 3:
+            no_base.append(h)
+        else:
+            q25, q50, q75 = q
             bars.append([(i - 0.2, q25), (i - 0.2, q75)])
             base_meds.append([(i - 0.31, q50), (i - 0.09, q50)])
             seen += [q25, q75]
@@ -240,6 +252,13 @@ def _horizon_panel(ax, horizon_returns: Mapping[int, Sequence[float]],
                                          capstyle="butt", zorder=2))
         ax.add_collection(LineCollection(base_meds, colors="#e3e5e8", linewidths=2.2,
                                          capstyle="projecting", zorder=2))
+    if not bars and not dots_x:
+        t.pct_axis(ax)
+        t.empty_note(ax, "No completed window and no any-day\nrange yet: the history is too short")
+        ax.set_xlim(-0.55, len(horizons) - 0.45)
+        t.fixed_ticks(ax.xaxis, range(len(horizons)),
+                      [_horizon_label(h, n) for h, n in zip(horizons, counts, strict=True)])
+        return
     if dots_x:
         ax.scatter(np.concatenate(dots_x), np.concatenate(dots_y), s=26, color=EVENT,
                    alpha=0.8, edgecolor=t.BG, linewidth=0.5, zorder=3)
@@ -248,9 +267,12 @@ def _horizon_panel(ax, horizon_returns: Mapping[int, Sequence[float]],
     lo, hi = min(seen), max(seen)
     log = _growth_scale(ax, lo, hi)
     head = 62 / ax.get_window_extent().height
-    a, b = (np.log1p(lo), np.log1p(hi)) if log else (lo, hi)
+    a, b = (np.log1p(max(lo, -0.999)), np.log1p(hi)) if log else (lo, hi)
     a, b = t.padded_limits(float(a), float(b), top=head)
-    ax.set_ylim(*((np.expm1(a), np.expm1(b)) if log else (a, b)))
+    if log:  # back from log(1 + r), kept finite for absurd returns (1e300 overflows here)
+        with np.errstate(over="ignore"):
+            a, b = float(np.expm1(a)), float(min(np.expm1(b), 1e300))
+    ax.set_ylim(a, b)
     if log:
         _thin_ticks(ax, min_px=26)
     t.fixed_ticks(ax.xaxis, range(len(horizons)),
@@ -265,3 +287,20 @@ def _horizon_panel(ax, horizon_returns: Mapping[int, Sequence[float]],
     ]
     t.legend(ax, loc="upper left", handles=handles, fs=10, ncols=2, columnspacing=0.8,
              handlelength=1.5)
+    if no_base:
+        ax.text(0.02, 0.02, "No any-day range for " + ", ".join(_horizon_name(h) for h in no_base)
+                + ":\nthe history is too short", transform=ax.transAxes, color=t.MUTED,
+                fontsize=t.FS_SMALL, ha="left", va="bottom", parse_math=False)
+
+
+def _finite(values: Sequence[float | None]) -> list[float]:
+    """The values that are real numbers (an empty base rate comes as None or NaN)."""
+    out = []
+    for v in values:
+        try:
+            f = float(v)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            continue
+        if np.isfinite(f):
+            out.append(f)
+    return out

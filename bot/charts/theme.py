@@ -174,7 +174,8 @@ def xdates(index: pd.Index) -> np.ndarray:
 def wants_log(values: np.ndarray | pd.Series, ratio: float = 10.0) -> bool:
     v = np.asarray(values, dtype="float64")
     v = v[np.isfinite(v)]
-    return bool(v.size) and v.min() > 0 and v.max() / v.min() > ratio
+    # Compared as logs: 1e300 / 1e-300 overflows.
+    return bool(v.size) and v.min() > 0 and np.log(v.max()) - np.log(v.min()) > np.log(ratio)
 
 
 # ---------------------------------------------------------------- formatting
@@ -265,9 +266,22 @@ def padded_limits(lo: float, hi: float, *, log: bool = False, pad: float = 0.05,
                   top: float = 0.0) -> tuple[float, float]:
     """Axis limits with ``pad`` of the span on both sides plus ``top`` extra headroom (a share of
     the final axes height) where an in-plot legend sits, so the legend never covers data."""
+    # Always finite, whatever the data (Matplotlib refuses NaN or infinite limits): ends are
+    # kept within [-1e300, 1e300] ([1e-300, 1e300] on a log axis), so closes near the edge of
+    # the float range (1e-300 next to 1e300) still draw, squeezed but without an error.
+    floor = _LIMIT_TINY if log else -_LIMIT_CAP
+    ends = [float(np.clip(v, floor, _LIMIT_CAP)) for v in (lo, hi) if np.isfinite(v)]
+    if not ends:
+        ends = [1.0, 10.0] if log else [0.0, 1.0]
+    lo, hi = min(ends), max(ends)
     f, inv = (np.log, np.exp) if log else (float, float)
     a, b = f(lo), f(hi)
     span = (b - a) or (abs(a) * 0.1 or 1.0)
     a, b = a - span * pad, b + span * pad
     b = b + (b - a) * top / max(1.0 - top, 0.05)
-    return float(inv(a)), float(inv(b))
+    with np.errstate(over="ignore", under="ignore"):
+        a, b = (float(np.clip(inv(v), floor, _LIMIT_CAP)) for v in (a, b))
+    return (a, b) if a < b else (a, a * 10 if log else a + 1.0)
+
+
+_LIMIT_CAP, _LIMIT_TINY = 1e300, 1e-300
