@@ -313,6 +313,7 @@ ABSURD = pd.Series(np.where(np.arange(400) % 2, 1e300, 1e-300),
                    index=pd.bdate_range("2020-01-01", periods=400))
 
 
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")  # numpy inside Matplotlib
 @pytest.mark.parametrize("chart", ["ath", "quote", "brief", "corr", "event"])
 def test_closes_at_the_edge_of_float_range_still_draw(chart: str) -> None:
     """Closes alternating 1e-300 / 1e300 used to give NaN axis limits and an exception."""
