@@ -26,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from unittest import mock
 
+import matplotlib
 import numpy as np
 import pandas as pd
 
@@ -34,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 import bot.charts as current  # noqa: E402
 from bot.charts import ath as ath_module  # noqa: E402
-from bot.charts import theme  # noqa: E402
+from bot.charts import render, theme  # noqa: E402
 
 TARGET_MS = 80.0
 FOOT = "Source: benchmark · as of last close"
@@ -98,7 +99,9 @@ def _baseline_package(rev: str, into: Path):
         for mod in modules or CHART_MODULES:
             src = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:bot/charts/{mod}.py"],
                                  capture_output=True, check=True, text=True).stdout
-            (pkg / f"{mod}.py").write_text(src)
+            # Absolute imports of the chart package would bind the baseline's theme to today's
+            # renderer: point them at the copy.
+            (pkg / f"{mod}.py").write_text(src.replace("from bot.charts.", "from ."))
     except (OSError, subprocess.CalledProcessError) as exc:
         print(f"baseline {rev[:10]}: not available ({exc}); no comparison")
         return None
@@ -157,6 +160,9 @@ def main() -> None:
     rut, rut_src = _load(folder, "^RUT", 1, 40)
     btc, btc_src = _load(folder, "BTC-USD", 2, 12)
     print(f"data: {rut_src}, {len(rut):,} rows; {btc_src}, {len(btc):,} rows")
+    fast = render.fast_paths()
+    print(f"matplotlib {matplotlib.__version__}: text cache {'on' if fast.text_cache else 'OFF'},"
+          f" baked ticks {'on' if fast.baked_ticks else 'OFF'} {'; '.join(fast.problems)}")
 
     rets = pd.concat([rut.pct_change(), btc.pct_change()], axis=1, join="inner").dropna()
     roll = rets.iloc[:, 0].rolling(90).corr(rets.iloc[:, 1]).dropna()

@@ -1,27 +1,30 @@
 """Drawing a figure to PNG fast: cached text rasterisation and baked ticks on Agg.
 
 Why a module of its own: this is the only place that leans on Matplotlib internals (3.11's
-Agg text path and tick machinery), and each trick checks itself against stock Matplotlib at
-import, falling back to it on any drift. The chart modules never need to know.
+Agg text path and tick machinery). Each trick checks itself against stock Matplotlib the first
+time a chart is drawn (a private name that is gone counts as a failed check) and is switched
+off on any drift, with one warning in the log; the charts then draw with stock Matplotlib, only
+slower. The chart modules never need to know. ``fast_paths()`` says what is on.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+from dataclasses import dataclass
 from io import BytesIO
 
+import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
-from matplotlib.ft2font import FT2Font, RenderMode
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
-from matplotlib.ticker import (
-    NullLocator,
-)
+from matplotlib.ticker import NullFormatter, NullLocator
 from matplotlib.transforms import Bbox, IdentityTransform, blended_transform_factory
 from PIL import Image
 
@@ -31,6 +34,15 @@ from bot.charts.style import (
     FS_TITLE,
     TEXT,
 )
+
+try:  # private names of Matplotlib 3.11; older releases lack RenderMode, for one
+    from matplotlib.backends.backend_agg import get_hinting_flag
+    from matplotlib.ft2font import FT2Font, RenderMode
+    _IMPORT_PROBLEM = ""
+except ImportError as exc:
+    _IMPORT_PROBLEM = str(exc)
+
+log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------- text rendering cache
 #
@@ -141,11 +153,15 @@ class _CachedTextRenderer(RendererAgg):
         return hit
 
 
-def _text_cache_works() -> bool:
+def _text_cache_works() -> str:
     """The cache relies on FT2Font internals new in Matplotlib 3.11; use it only when they exist
-    and it lays out and draws sample text exactly as Matplotlib's own renderer does."""
-    if not all(hasattr(FT2Font, a) for a in ("_layout", "_render_glyph", "_set_transform")):
-        return False
+    and it lays out and draws sample text exactly as Matplotlib's own renderer does. Returns ""
+    when it does, else what is wrong."""
+    if _IMPORT_PROBLEM:
+        return _IMPORT_PROBLEM
+    missing = [a for a in ("_layout", "_render_glyph", "_set_transform") if not hasattr(FT2Font, a)]
+    if missing:
+        return "FT2Font lacks " + ", ".join(missing)
     try:
         seen = []
         for cls in (RendererAgg, _CachedTextRenderer):
@@ -162,9 +178,9 @@ def _text_cache_works() -> bool:
                 boxes.append(tuple(txt.get_window_extent(r).bounds))
             gc.restore()
             seen.append((bytes(r.buffer_rgba()), boxes))
-        return seen[0] == seen[1]
-    except Exception:  # any internal API drift: fall back to Matplotlib's renderer
-        return False
+        return "" if seen[0] == seen[1] else "cached text draws differently"
+    except Exception as exc:  # any internal API drift: fall back to Matplotlib's renderer
+        return f"text cache check failed: {exc!r}"
     finally:
         clear_text_cache()
 
@@ -175,19 +191,50 @@ def clear_text_cache() -> None:
         cache.clear()
 
 
-_RENDERER = _CachedTextRenderer if _text_cache_works() else RendererAgg
-
-
 class _Canvas(FigureCanvasAgg):
-    """Agg canvas drawing with the text-caching renderer."""
+    """Agg canvas drawing with the text-caching renderer when it passed its check."""
 
     def get_renderer(self):
         w, h = self.get_width_height(physical=True)
         key = w, h, self.figure.dpi
         if self._lastKey != key:
-            self.renderer = _RENDERER(w, h, self.figure.dpi)
+            cls = _CachedTextRenderer if fast_paths().text_cache else RendererAgg
+            self.renderer = cls(w, h, self.figure.dpi)
             self._lastKey = key
         return self.renderer
+
+
+# ---------------------------------------------------------------- which speed-ups are on
+
+@dataclass(frozen=True)
+class FastPaths:
+    """Which private-API speed-ups passed their self-check on this Matplotlib."""
+
+    text_cache: bool
+    baked_ticks: bool
+    problems: tuple[str, ...] = ()
+
+
+_fast: FastPaths | None = None
+_fast_lock = threading.Lock()
+
+
+def fast_paths() -> FastPaths:
+    """Run the self-checks once per process (on first use, not at import: they draw ~50 ms of
+    sample figures a process that never charts should not pay) and log once if any is off."""
+    global _fast
+    if _fast is None:
+        with _fast_lock:
+            if _fast is None:
+                text, ticks = _text_cache_works(), _baked_ticks_work()
+                problems = tuple(p for p in (text and f"text cache: {text}",
+                                             ticks and f"baked ticks: {ticks}") if p)
+                if problems:
+                    log.warning("Charts: Matplotlib %s fails the fast-drawing self-check (%s); "
+                                "drawing with stock Matplotlib, correct but slower",
+                                matplotlib.__version__, "; ".join(problems))
+                _fast = FastPaths(not text, not ticks, problems)
+    return _fast
 
 
 # ---------------------------------------------------------------- baked ticks
@@ -204,6 +251,37 @@ class _Canvas(FigureCanvasAgg):
 def _bake_ticks(ax: Axes) -> None:
     for axis in (ax.xaxis, ax.yaxis):
         _bake_axis(ax, axis)
+
+
+def _baked_ticks_work() -> str:
+    """Draw a sample with the tick kinds the charts use (dates with ConciseDateFormatter and an
+    axis label below them, log prices with a FuncFormatter) baked and with Matplotlib's own
+    ticks; baking is on only when the two agree to the pixel (up to anti-aliasing of a few
+    pixels). "" when it works, else what went wrong."""
+    from bot.charts import theme  # theme imports this module
+
+    def draw(bake: bool) -> np.ndarray:
+        fig = Figure(figsize=(3.6, 2.0), dpi=100)
+        canvas = FigureCanvasAgg(fig)
+        ax = fig.add_axes([0.18, 0.25, 0.78, 0.7])
+        theme.style_axes(ax, 8)
+        x = np.arange(11_000.0, 12_100.0)
+        y = np.exp(np.linspace(0, 3, x.size))
+        ax.plot(x, y)
+        theme.price_axis(ax, y)
+        theme.date_axis(ax)
+        ax.set_xlabel("Date", fontsize=8)
+        if bake:
+            _bake_ticks(ax)
+        canvas.draw()
+        return np.asarray(canvas.buffer_rgba()).astype(np.int16)
+
+    try:
+        diff = np.abs(draw(True) - draw(False)).max(axis=-1)
+    except Exception as exc:  # any internal API drift: keep Matplotlib's ticks
+        return f"check failed: {exc!r}"
+    bad = int((diff > 24).sum())
+    return "" if bad <= 20 else f"{bad} pixels differ from Matplotlib's ticks"
 
 
 def _bake_axis(ax: Axes, axis: Axis) -> bool:
@@ -228,6 +306,7 @@ def _bake_axis(ax: Axes, axis: Axis) -> bool:
     tol = (hi - lo) * 1e-10  # Matplotlib's own "inside the view" tolerance
     keep = [(float(v), s) for v, s in zip(locs, texts, strict=True) if lo - tol <= v <= hi + tol]
     axis.set_major_locator(NullLocator())
+    axis.set_major_formatter(NullFormatter())  # no formatter is ever asked about zero ticks
     if not keep:
         return True
     z = axis.get_zorder()
@@ -294,8 +373,9 @@ def to_png(fig: Figure) -> bytes:
     """
     canvas = fig.canvas
     try:
-        for ax in fig.axes:
-            _bake_ticks(ax)
+        if fast_paths().baked_ticks:
+            for ax in fig.axes:
+                _bake_ticks(ax)
         canvas.draw()
         w, h = canvas.get_width_height()
         rgba = Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)

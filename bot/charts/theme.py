@@ -62,8 +62,11 @@ from bot.charts.style import (  # noqa: F401
 
 
 def new_figure(size: tuple[int, int] = MAIN_SIZE) -> Figure:
-    """A detached figure with its own Agg canvas, so no global figure manager is involved."""
-    fig = Figure(figsize=(size[0] / DPI, size[1] / DPI), dpi=DPI, facecolor=BG)
+    """A detached figure with its own Agg canvas, so no global figure manager is involved.
+
+    The inch size carries a millionth of a pixel extra: 410 / 100 * 100 is 409.99999999999994
+    in floating point, which Matplotlib 3.11.0 truncates to 409 pixels (3.11.1 rounds)."""
+    fig = Figure(figsize=((size[0] + 1e-6) / DPI, (size[1] + 1e-6) / DPI), dpi=DPI, facecolor=BG)
     _Canvas(fig)
     return fig
 
