@@ -31,7 +31,9 @@ from bot.store import Store, store_for
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.market", "cogs.study", "cogs.corr", "cogs.help", "cogs.admin", "cogs.brief")
+EXTENSIONS = (
+    "cogs.market", "cogs.study", "cogs.corr", "cogs.help", "cogs.admin", "cogs.brief", "cogs.ask"
+)
 
 TOKEN_HELP = (
     "riskon: no Discord bot token. Set DISCORD_TOKEN (or [discord] token in an untracked "

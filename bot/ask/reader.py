@@ -616,17 +616,17 @@ def _readings(parts: _Parts, default_target: str) -> list[Reading]:
             else:
                 target, defaulted = default_target, True
             single = len(clauses) == 1 and not raw
-            event = clauses[0][1] if clauses else None
-            only_ath = single and event is not None and event.condition == "ath"
+            first: Event | None = clauses[0][1] if clauses else None
+            only_ath = single and first is not None and first.condition == "ath"
 
             def after(sig: str, c: float, tgt: str = target) -> Reading:
                 return Reading("after", c, signal=sig, target=tgt)
 
             def alt_signals(sig_conf: float) -> list[str]:
-                if not single or event is None:
+                if not single or first is None:
                     return []
                 sym = trigger_syms[0]
-                texts = [_signal_text([(sym, o)]) for o in event.others]
+                texts = [_signal_text([(sym, o)]) for o in first.others]
                 return [t for t in texts if t and t != signal]
 
             if has_after and (not defaulted or not has_signal):
