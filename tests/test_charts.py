@@ -335,3 +335,28 @@ def test_closes_at_the_edge_of_float_range_still_draw(chart: str) -> None:
                           base_returns={30: (-1.0, 1e300, float("inf"))}, title="t",
                           footer=FOOT)
     assert png_size(png) in (MAIN_SIZE, SMALL_SIZE, brief_size(2))
+
+
+def test_event_median_path_uses_completed_episodes_only(monkeypatch) -> None:
+    """Two completed episodes flat at 100 and 120 and a running one at 300 that stops at day
+    200: a median over whoever reaches a day reads 120 until day 200, then jumps to 110; over
+    the completed ones it is 110 all along."""
+    from matplotlib.lines import Line2D
+
+    from bot.charts import theme
+
+    days = range(366)
+    paths = pd.DataFrame({"2010-01-04": [100.0] * 366, "2012-01-03": [120.0] * 366},
+                         index=days)
+    paths["2025-06-02"] = [300.0 if d <= 200 else np.nan for d in days]
+    seen = []
+    real = theme.to_png
+    monkeypatch.setattr(theme, "to_png", lambda fig: seen.append(fig) or real(fig))
+    event_chart(paths, band=None, horizon_returns={365: [0.0, 0.2]}, base_returns={},
+                title="t", footer=FOOT)
+    thick = [ln for ln in seen[0].axes[0].get_lines() if ln.get_linewidth() == 3.2]
+    assert len(thick) == 1
+    assert np.allclose(thick[0].get_ydata(), 110.0) and len(thick[0].get_ydata()) == 366
+    labels = [t.get_text() for t in seen[0].axes[0].get_legend().get_texts()]
+    assert "Median, 2 completed episodes" in labels
+    assert all(isinstance(h, Line2D) for h in seen[0].axes[0].get_legend().legend_handles)

@@ -86,12 +86,16 @@ def _paths_panel(ax, paths: pd.DataFrame, band: pd.DataFrame | None) -> None:
                 alpha=0.8 if len(live) <= 8 else 0.6)
         ends.append((float(s.index[-1]), float(s.iloc[-1]), labels[i], color))
         ys.append(s.to_numpy())
-    if len(live) >= 2:
-        med = paths[live].median(axis=1, skipna=True).dropna()
+    # The median runs over completed episodes only: a median over whatever episodes reach a
+    # day jumps where a running one stops (25 points at day 339 in one real case), a step
+    # that is about the sample, not the market.
+    done = [c for c in live if pd.notna(paths[c].iloc[-1])]
+    if len(done) >= 2:
+        med = paths[done].median(axis=1, skipna=False).dropna()
         ax.plot(med.index.to_numpy(dtype="float64"), med.to_numpy(), color=EVENT, lw=3.2,
                 zorder=4)
         handles.insert(0, Line2D([], [], color=EVENT, lw=3.2,
-                                 label=f"Median, {len(live)} episodes"))
+                                 label=f"Median, {len(done)} completed episodes"))
     ax.axhline(100.0, color=t.ZERO, lw=1.0, zorder=1)
 
     if not len(paths.index):
