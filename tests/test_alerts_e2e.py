@@ -200,11 +200,11 @@ async def test_add_list_test_remove_and_firing_once_on_a_final_bar(
 
 
 async def test_the_post_mentions_only_the_chosen_role(standin, config_path, prices) -> None:
-    standin.guilds[GUILD].add_role(ROLE, "markets", 0)
-    await standin.dispatch_event("GUILD_UPDATE", standin.guild_payload(standin.guilds[GUILD]))
+    standin.guilds[GUILD].add_role(ROLE, "markets", 0)  # in GUILD_CREATE when the bot joins
     clock = ManualClock(CREATED)
     async with riskon(standin, config_path, clock=clock) as bot:
-        add = await slash(standin, "alert add", {"signal": "^RUT ath", "role": ROLE})
+        add = await slash(standin, "alert add",
+                          {"signal": "^RUT ath", "target": "BTC-USD", "role": ROLE})
         await add.wait_callback(10)
         assert "mentioning <@&" in (await add.wait_followup(60)).content
         await add_direct(bot, OTHER_GUILD, OTHER_GENERAL)  # no role
