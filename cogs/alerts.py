@@ -42,7 +42,7 @@ def list_lines(alerts: list[Alert], missed: dict[int, list]) -> list[str]:
         line = (f"**#{a.id}** `{a.signal}` → {a.target} in <#{a.channel_id}>, {role}; "
                 f"created {_when(a)}, last fired {last}")
         if a.paused_reason:
-            line += f"; **paused**: {a.paused_reason}"
+            line += f"; **paused**: {a.paused_reason} (fix it, then /alert resume {a.id})"
         for record in missed.get(a.id, [])[-3:]:
             line += f"; {record.day.isoformat()} not posted ({record.detail})"
         lines.append(line)
@@ -232,8 +232,27 @@ class Alerts(commands.Cog):
             **({"file": file} if file else {}),
         )
 
+    @alert.command(name="resume", description="Resume a paused alert once its channel works.")
+    @app_commands.describe(id="The alert's number (see /alert list)")
+    async def resume(self, interaction: discord.Interaction, id: int) -> None:
+        alert = await self._own(interaction, id)
+        if not alert.paused:
+            raise BadInput(f"Alert #{alert.id} is not paused.")
+        channel = interaction.guild.get_channel(alert.channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            raise BadInput(f"Alert #{alert.id}'s channel no longer exists; remove the alert "
+                           "and add it again with another channel.")
+        missing = missing_permissions(channel)
+        if missing:
+            raise BadInput(f"riskon still lacks {', '.join(missing)} in #{channel.name}. "
+                           "Grant that, then run /alert resume again.")
+        await alertstore.resume(self.store, interaction.guild_id, alert.id)
+        await interaction.response.send_message(
+            f"Alert #{alert.id} resumed: it posts in {channel.mention} again.", ephemeral=True)
+
     @remove.autocomplete("id")
     @test.autocomplete("id")
+    @resume.autocomplete("id")
     async def id_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:

@@ -349,6 +349,13 @@ async def test_a_gone_channel_pauses_its_alerts_with_the_reason(
         assert await poster(bot).check(FINAL + timedelta(hours=1)) == []
         assert len(posts(standin, GENERAL)) == attempts  # paused means not knocked on again
 
+        standin.channel_failures.pop(GENERAL)  # an admin fixes the channel
+        resumed = await private_text(await slash(standin, "alert resume", {"id": 1}))
+        assert resumed.startswith("Alert #1 resumed")
+        assert [a.id for a in await alertstore.active(bot.store)] == [1, 2]
+        again = await private_text(await slash(standin, "alert resume", {"id": 1}))
+        assert again == "Alert #1 is not paused."
+
 
 # ---- a data outage delays, logged once; recovery fires -----------------------------------------
 

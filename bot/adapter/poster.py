@@ -347,7 +347,7 @@ class AlertPoster:
                 log.warning("%d alert(s) of guild %s paused: %s", count, alert.guild_id, reason)
                 await notify_pause(self.bot, alert.guild_id, alert.channel_id,
                                    f"alerts posting to <#{alert.channel_id}>", reason,
-                                   fix="/alert remove, then /alert add with a channel it can use")
+                                   fix="/alert resume")
                 return alert.id, firing.session, "disabled"
             return alert.id, firing.session, outcome
 

@@ -229,13 +229,9 @@ def _evaluate(
     return out
 
 
-def _fingerprint(symbols: Sequence[str], closes: Mapping[str, pd.Series], now: datetime) -> tuple:
-    """What a pair's events depend on: each series' length and last bar, and the ready cut."""
-    ends = tuple(
-        (s, len(c), c.index[-1], float(c.iloc[-1])) if len(c) else (s, 0)
-        for s, c in closes.items()
-    )
-    return (*ends, _ready_len(symbols, closes, now))
+def _series_print(close: pd.Series) -> tuple:
+    """What a pair's events depend on in one series: its length and its last bar."""
+    return (len(close), close.index[-1], float(close.iloc[-1])) if len(close) else (0,)
 
 
 def _alerts_from_rows(rows: list[tuple]) -> dict[tuple[str, str], list[Alert]]:
@@ -266,7 +262,15 @@ class AlertChecker:
         self._last: dict[tuple[str, str], tuple[tuple, date, list[tuple[date, datetime]]]] = {}
         #: Symbols whose data is out, with the reason: logged when it starts and when it ends.
         self.outages: dict[str, str] = {}
+        self._parsed: dict[str, tuple[str, ...]] = {}
         self.evaluations = 0  # pairs evaluated since start, for tests and benchmarks
+
+    def _symbols_of(self, signal_text: str) -> tuple[str, ...]:
+        """A signal's symbols, parsed once per process (checks come every few minutes)."""
+        syms = self._parsed.get(signal_text)
+        if syms is None:
+            syms = self._parsed[signal_text] = parse_signal(signal_text).symbols
+        return syms
 
     def settle(self, alert_id: int, session: date) -> None:
         """Remember that (alert, session) has a posting-log row now."""
@@ -308,24 +312,32 @@ class AlertChecker:
         symbols: dict[tuple[str, str], tuple[str, ...]] = {}
         for pair in groups:
             try:
-                symbols[pair] = parse_signal(pair[0]).symbols
+                symbols[pair] = self._symbols_of(pair[0])
             except RiskonError as exc:
                 result.delayed[pair] = str(exc)
-        needed = sorted({s for syms in symbols.values() for s in syms})
+        # Every symbol any alert needs, once: its signal's symbols and its target.
+        needed = sorted({s for syms in symbols.values() for s in syms} | {p[1] for p in symbols})
         histories = dict(zip(
             needed, await asyncio.gather(*(self._history(s, now) for s in needed)), strict=True
         ))
         self._track_outages(histories)
 
         jobs, reused = [], {}
+        prints: dict[str, tuple] = {}
+        ready_lens: dict[tuple[str, ...], int] = {}
         for pair, syms in symbols.items():
-            down = [s for s in syms if isinstance(histories[s], str)]
+            down = [s for s in (*syms, pair[1]) if isinstance(histories[s], str)]
             if down:
                 result.delayed[pair] = f"{down[0]}: {histories[down[0]]}"
                 continue
             closes = {s: histories[s] for s in syms}
             since = min(a.since_session for a in groups[pair])
-            fingerprint = _fingerprint(syms, closes, now)
+            for s in syms:
+                if s not in prints:
+                    prints[s] = _series_print(closes[s])
+            if syms not in ready_lens:
+                ready_lens[syms] = _ready_len(syms, closes, now)
+            fingerprint = (*(prints[s] for s in syms), ready_lens[syms])
             last = self._last.get(pair)
             if last is not None and last[0] == fingerprint and last[1] <= since:
                 reused[pair] = [e for e in last[2] if e[0] > since]
