@@ -700,6 +700,7 @@ class DiscordStandin:
         #: bot in the middle of its fan-out. The message is stored after the delay, whether
         #: or not the bot is still there to read the answer (as on Discord).
         self.message_delay = message_delay
+        self._message_gate: asyncio.Event | None = None
 
         self.snowflake = _Snowflakes()
         self.guilds: dict[int, GuildModel] = {}
@@ -940,6 +941,17 @@ class DiscordStandin:
             if channel_id in guild.channels:
                 return guild.channels[channel_id]
         return None
+
+    def hold_messages(self) -> None:
+        """Keep every channel post waiting (recorded in :attr:`requests`, not yet answered)
+        until :meth:`release_messages`: several bots can then be caught mid fan-out at once."""
+        if self._message_gate is None:
+            self._message_gate = asyncio.Event()
+
+    def release_messages(self) -> None:
+        if self._message_gate is not None:
+            self._message_gate.set()
+            self._message_gate = None
 
     def fail_channel(self, channel_id: int, status: Literal[403, 404] = 403) -> None:
         """Make channel posts to ``channel_id`` fail like Discord does, whatever the model says."""
@@ -1424,6 +1436,8 @@ class DiscordStandin:
                 raise _Reject(403, 50001, "Missing Access")
             if not perms & SEND_MESSAGES or (rec.files and not perms & ATTACH_FILES):
                 raise _Reject(403, 50013, "Missing Permissions")
+        if self._message_gate is not None:
+            await self._message_gate.wait()
         if self.message_delay:
             await asyncio.sleep(self.message_delay)
         payload = rec.payload
