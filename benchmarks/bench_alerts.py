@@ -5,8 +5,8 @@ Run: .venv/bin/python benchmarks/bench_alerts.py  [--servers 1000] [--alerts 100
 The real bot against the local Discord stand-in, on a manual clock, with the synthetic market of
 `tests/market_fixtures.py` (^RUT, ^GSPC, ^VIX on exchange sessions to 2015-07-31, BTC-USD). Every
 server has `alerts / servers` channels and one alert per channel, so each channel must receive
-exactly one post. The 300 pairs are 75 signals on ^RUT (25 `close > L gap 1`, 25
-`change 1 > p% gap 1`, 25 `ath gap g`) times 4 targets; all of them hold on the new session.
+exactly one post. The 300 pairs are 75 signals on ^RUT (25 `close > L` with L above every
+earlier close, 25 `change 1 > p%`, 25 `ath gap g`) times 4 targets; all fire on the new session.
 
 1. A first check with nothing new (prices cached, every pair evaluated once).
 2. A new final session (2015-08-03, a record close 8% above the old peak) is appended to the
@@ -40,7 +40,14 @@ import pandas as pd  # noqa: E402
 from bench_bot import peak_rss, reset_peak_rss  # noqa: E402
 
 from bot.scheduling import alerts as alerts_mod  # noqa: E402
-from tests.bot_harness import TOKEN, LoopLag, ManualClock, riskon, write_config  # noqa: E402
+from tests.bot_harness import (  # noqa: E402
+    TOKEN,
+    LoopLag,
+    ManualClock,
+    add_guilds,
+    riskon,
+    write_config,
+)
 from tests.discord_standin import DiscordStandin, text_channel  # noqa: E402
 from tests.market_fixtures import _ohlcv, market_folder, write_yahoo_csv  # noqa: E402
 
@@ -51,13 +58,13 @@ AFTER = datetime(2015, 8, 3, 20, 20, tzinfo=UTC)  # 16:20 New York (EDT)
 TARGETS = ("^RUT", "BTC-USD", "^GSPC", "^VIX")
 
 
-def signals(count: int, top: float, last: float) -> list[str]:
-    """`count` distinct signals on ^RUT that all hold on a new close of `top`."""
+def signals(count: int, old_max: float, top: float) -> list[str]:
+    """`count` distinct signals on ^RUT that all fire on a new close of `top` (above every
+    earlier close `old_max`), each with few events in the history, as real alerts have."""
     per = -(-count // 3)
-    levels = np.linspace(last * 0.5, top * 0.99, per)
-    out = [f"^RUT close > {level:.2f} gap 1" for level in levels]
-    out += [f"^RUT change 1 > {p:.2f}% gap 1" for p in np.linspace(0.1, 5, per)]
-    out += [f"^RUT ath gap {g}" for g in range(1, per + 1)]
+    out = [f"^RUT close > {level:.2f}" for level in np.linspace(old_max * 1.001, top * 0.99, per)]
+    out += [f"^RUT change 1 > {p:.2f}%" for p in np.linspace(1, 20, per)]
+    out += [f"^RUT ath gap {g}" for g in range(40, 40 + per)]
     return out[:count]
 
 
@@ -74,12 +81,13 @@ async def run(servers: int, alert_count: int, pair_count: int, tmp: Path) -> Non
     frames = market_folder(prices)
     rut = frames["^RUT"]["Close"]
     per_target = -(-pair_count // len(TARGETS))
-    sigs = signals(per_target, float(rut.max()) * 1.08, float(rut.iloc[-1]))
+    sigs = signals(per_target, float(rut.max()), float(rut.max()) * 1.08)
     pairs = [(s, t) for s in sigs for t in TARGETS][:pair_count]
     per_server = -(-alert_count // servers)
     print(f"== {servers:,} servers, {alert_count:,} alerts over {len(pairs)} distinct "
           f"(signal, target) pairs, {per_server} channel(s) per server")
     async with DiscordStandin(token=TOKEN) as standin:
+        add_guilds(standin)  # the dev guild commands sync to
         channels = []
         for i in range(servers):
             guild = FIRST_GUILD + 100 * i

@@ -25,13 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def btc_frame(last: pd.Timestamp) -> pd.DataFrame:
-    """600 days ending `last`: up to a peak 120 days before the end, then lower (records on
-    few sessions, so the signal is no noise)."""
+    """600 days ending `last`: a wave around 100 (records only on its first crest), then the
+    last 120 days lower, so the signal holds on few sessions and is no noise."""
     days = pd.date_range(end=last, periods=600, freq="D")
     t = np.arange(600)
-    rise = 100 + 0.2 * t + 3 * np.sin(t / 7)
-    peak = int(np.argmax(rise[:480]))
-    closes = np.where(t <= 480, rise, rise[peak] * 0.8 + np.sin(t / 9))
+    closes = np.where(t <= 480, 100 + 10 * np.sin(t / 20), 90 + np.sin(t / 9))
     return _ohlcv(days, closes, volume=1e6)
 
 

@@ -261,6 +261,9 @@ def alert_mentions(alert: Alert) -> discord.AllowedMentions:
     )
 
 
+RENDERS_AT_ONCE = 8
+
+
 class AlertPoster:
     """One alert check: what fired (`AlertChecker`), one render per (signal, target), fan-out.
 
@@ -281,6 +284,9 @@ class AlertPoster:
         self.bot = bot
         self.clock = clock
         self._limit = asyncio.Semaphore(concurrency)
+        #: Renders in flight: enough to keep every worker process busy, few enough that the
+        #: studies waiting for their fan-out do not pile up in memory.
+        self._renders = asyncio.Semaphore(RENDERS_AT_ONCE)
         self.owner: str = getattr(bot, "post_owner", None) or postlog.new_owner()
         owns = getattr(bot, "owns_guild", lambda guild_id: True)
         self.checker = AlertChecker(bot.store, bot.services.market, grace=grace, owns=owns)
@@ -310,16 +316,26 @@ class AlertPoster:
         for firing in result.firings:
             by_pair[(firing.signal, firing.target)].append(firing)
         paused: set[tuple[int, int]] = set()
-        for (signal, target), firings in by_pair.items():
+
+        async def fan_out(signal: str, target: str, firings: list[Firing]) -> list:
+            """Render once, then send to every alert owed it; pairs run side by side (the
+            compute pool bounds the renders), so the first posts do not wait for the last
+            render."""
             try:
-                insight = await self.render(signal, target)
+                async with self._renders:
+                    insight = await self.render(signal, target)
                 self.renders += 1
             except Exception:
                 # Not marked: the next check renders again, until the grace window ends.
                 log.exception("Alert study for %r on %s could not be built", signal, target)
-                continue
+                return []
             sends = [self._send(f, alert, insight, paused) for f in firings for alert in f.alerts]
-            outcomes += await asyncio.gather(*sends)
+            return list(await asyncio.gather(*sends))
+
+        for sent in await asyncio.gather(
+            *(fan_out(signal, target, firings) for (signal, target), firings in by_pair.items())
+        ):
+            outcomes += sent
         return outcomes
 
     async def _send(
