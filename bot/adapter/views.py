@@ -85,6 +85,11 @@ class AfterQuery:
         return horizons_up_to(self.horizon)
 
     @property
+    def lost(self) -> bool:
+        """A remembered question (too long for a custom_id) this process no longer has."""
+        return self.target == ""
+
+    @property
     def swappable(self) -> bool:
         """Swap needs the trigger to be one asset (a one-clause ath or breakout signal)."""
         if self.trigger == self.target or self.event not in ("ath", "breakout"):
@@ -113,6 +118,8 @@ _REMEMBERED: OrderedDict[str, tuple[str, str]] = OrderedDict()
 
 def _after_id(action: str, query: AfterQuery, page: int = 0) -> str:
     head = f"riskon:after:{action}:{query.horizon}:{query.min_gap}:{query.event}:{page}:"
+    if query.lost:
+        return f"{head}:{query.trigger}"
     custom_id = f"{head}{query.target}:{query.trigger}"
     if len(custom_id) <= CUSTOM_ID_LIMIT and ":" not in query.target:
         return custom_id
@@ -133,17 +140,11 @@ def _after_template(actions: str) -> str:
     return rf"riskon:after:(?P<action>{actions}){_AFTER_FIELDS}"
 
 
-class Expired(Exception):
-    """The press names a question this process no longer remembers (see `_after_id`)."""
-
-
 def _query_from(match: re.Match[str]) -> AfterQuery:
     trigger, target = match["trigger"], match["target"]
     if target == "":
-        remembered = _REMEMBERED.get(trigger.removeprefix("@"))
-        if remembered is None:
-            raise Expired
-        trigger, target = remembered
+        # None after a restart: the query stays `lost` (target ""), and a press says so
+        trigger, target = _REMEMBERED.get(trigger.removeprefix("@"), (trigger, ""))
     return AfterQuery(
         trigger=trigger,
         target=target,
@@ -315,7 +316,7 @@ class PageButton(ui.DynamicItem[ui.Button[Any]], template=_after_template("prev|
 
     async def _turn(self, interaction: discord.Interaction) -> None:
         query, page = self.query, self.page
-        if await expire_if_old(interaction, pages_view(query, page, 0, disabled=True), None):
+        if await expire_if_old(interaction, pages_view(query, page, 0, disabled=True), query):
             return
         await interaction.response.defer()
         insight = await after_insight(interaction.client, query)
@@ -517,13 +518,16 @@ def timeout_seconds(client: Any) -> float:
 async def expire_if_old(
     interaction: discord.Interaction, disabled: ui.View, query: AfterQuery | None
 ) -> bool:
-    """A press on a message older than the timeout (only possible after a restart): disable
-    its buttons now and say so privately. True when it did."""
+    """A press on a message older than the timeout (only possible after a restart), or on a
+    question this process no longer remembers: disable its buttons now and say so privately.
+    True when it did."""
     message = interaction.message
     if message is None:
         return False
     age = (discord.utils.utcnow() - message.created_at).total_seconds()
-    if age <= timeout_seconds(interaction.client):
+    if query is not None and query.lost:
+        query = None
+    elif age <= timeout_seconds(interaction.client):
         return False
     await interaction.response.edit_message(view=disabled)
     again = f" Ask again with `{query.command()}`." if query is not None else ""
