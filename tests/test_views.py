@@ -66,3 +66,16 @@ def test_episode_pages_put_completed_episodes_first() -> None:
 def test_horizons_keep_the_shorter_standard_ones() -> None:
     assert views.horizons_up_to(90) == (30, 90)
     assert views.horizons_up_to(730) == (30, 90, 180, 365, 730)
+
+
+def test_swap_turns_a_one_clause_signal_onto_the_target() -> None:
+    query = AfterQuery("^RUT high 252 gap 21", "BTC-USD", horizon=90)
+    assert query.swappable
+    swapped = query.swapped()
+    assert swapped == AfterQuery("BTC-USD high 252 gap 21", "^RUT", horizon=90)
+    assert swapped.swapped() == AfterQuery("^RUT high 252 gap 21", "BTC-USD", horizon=90)
+    # None (left to the signal) survives the custom_id
+    match = _decode(views.SwapButton, _after_id("swap", swapped))
+    assert _query_from(match) == swapped
+    assert not AfterQuery("^VIX close > 30", "BTC-USD").swappable  # not a record or breakout
+    assert not AfterQuery("^RUT ath and ^VIX close > 30", "BTC-USD").swappable

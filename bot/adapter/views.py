@@ -37,8 +37,10 @@ from discord import ui
 
 from bot.adapter.embeds import insight_embed
 from bot.adapter.tree import explain
+from bot.analytics.signals import Clause, Signal
 from bot.answers.model import Insight, Table
 from bot.errors import UserError
+from bot.insights import after_signal
 from bot.market.symbols import resolve
 from bot.report import render_table
 
@@ -72,13 +74,17 @@ def horizon_label(days: int) -> str:
 
 @dataclass(frozen=True)
 class AfterQuery:
-    """One /after question: everything a press needs to answer it again, changed or not."""
+    """One /after question: everything a press needs to answer it again, changed or not.
+
+    `trigger` is a bare symbol or a signal text ('^VIX close > 30'); `min_gap` and `event` are
+    None when the command left them to the signal (a signal says its own condition and gap).
+    """
 
     trigger: str
     target: str
     horizon: int = 365
-    min_gap: int = 63
-    event: str = "ath"
+    min_gap: int | None = None
+    event: str | None = None
 
     @property
     def horizons(self) -> tuple[int, ...]:
@@ -89,27 +95,41 @@ class AfterQuery:
         """A remembered question (too long for a custom_id) this process no longer has."""
         return self.target == ""
 
+    def _signal(self) -> Signal:
+        return after_signal(self.trigger, min_gap=self.min_gap, event=self.event)
+
     @property
     def swappable(self) -> bool:
-        """Swap needs the trigger to be one asset (a one-clause ath or breakout signal)."""
-        if self.trigger == self.target or self.event not in ("ath", "breakout"):
+        """Swap needs a one-clause ath or breakout signal (a bare symbol is its fresh ATHs)."""
+        if self.lost:
             return False
         try:
-            resolve(self.trigger)
-            resolve(self.target)
+            signal = self._signal()
+            target = resolve(self.target).symbol
         except UserError:
             return False
-        return True
+        (first, *more) = signal.clauses
+        return not more and first.condition.kind in ("ath", "high") and first.symbol != target
 
     def swapped(self) -> AfterQuery:
-        return replace(self, trigger=self.target, target=self.trigger)
+        """The target's own events of the same kind, the trigger's symbol as the target."""
+        signal = self._signal()
+        clause = signal.clauses[0]
+        target = resolve(self.target).symbol
+        try:
+            resolve(self.trigger)  # a bare symbol: min_gap and event say the condition
+            return replace(self, trigger=target, target=clause.symbol)
+        except UserError:
+            pass
+        text = Signal((Clause(target, clause.condition),), signal.gap).canonical
+        return replace(self, trigger=text, target=clause.symbol, min_gap=None)
 
     def command(self) -> str:
         """The slash command that asks this again (said when buttons have expired)."""
         text = f"/after trigger:{self.trigger} target:{self.target} horizon:{self.horizon}"
-        if self.min_gap != 63:
+        if self.min_gap is not None:
             text += f" min_gap:{self.min_gap}"
-        return text + (f" event:{self.event}" if self.event != "ath" else "")
+        return text + (f" event:{self.event}" if self.event is not None else "")
 
 
 #: Questions too long for a custom_id (a long signal text), remembered in this process only.
@@ -117,7 +137,8 @@ _REMEMBERED: OrderedDict[str, tuple[str, str]] = OrderedDict()
 
 
 def _after_id(action: str, query: AfterQuery, page: int = 0) -> str:
-    head = f"riskon:after:{action}:{query.horizon}:{query.min_gap}:{query.event}:{page}:"
+    gap = "-" if query.min_gap is None else query.min_gap
+    head = f"riskon:after:{action}:{query.horizon}:{gap}:{query.event or '-'}:{page}:"
     if query.lost:
         return f"{head}:{query.trigger}"
     custom_id = f"{head}{query.target}:{query.trigger}"
@@ -131,7 +152,7 @@ def _after_id(action: str, query: AfterQuery, page: int = 0) -> str:
 
 
 _AFTER_FIELDS = (
-    r":(?P<horizon>\d{1,4}):(?P<gap>\d{1,4}):(?P<event>ath|breakout):(?P<page>\d{1,4})"
+    r":(?P<horizon>\d{1,4}):(?P<gap>\d{1,4}|-):(?P<event>ath|breakout|-):(?P<page>\d{1,4})"
     r":(?P<target>[^:]*):(?P<trigger>.+)"
 )
 
@@ -149,8 +170,8 @@ def _query_from(match: re.Match[str]) -> AfterQuery:
         trigger=trigger,
         target=target,
         horizon=int(match["horizon"]),
-        min_gap=int(match["gap"]),
-        event=match["event"],
+        min_gap=None if match["gap"] == "-" else int(match["gap"]),
+        event=None if match["event"] == "-" else match["event"],
     )
 
 
