@@ -342,7 +342,9 @@ async def test_a_gone_channel_pauses_its_alerts_with_the_reason(
         description = (await (await slash(standin, "alert list")).wait_callback(10)).data[
             "embeds"][0]["description"]
         assert "**paused**" in description and "deleted" in description
-        shown = (await (await slash(standin, "config show")).wait_callback(10)).data["embeds"][0]
+        config_show = await slash(standin, "config show")
+        await config_show.wait_callback(10)
+        shown = (await config_show.wait_followup(20)).embeds[0]
         fields = {f["name"]: f["value"] for f in shown["fields"]}
         assert "#1 `^RUT ath`" in fields["Alerts paused"] and "deleted" in fields["Alerts paused"]
         attempts = len(posts(standin, GENERAL))
