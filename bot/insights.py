@@ -22,7 +22,7 @@ from bot.answers.brief import BriefInputs, answer_brief
 from bot.answers.corr import answer_correlation
 from bot.answers.model import Insight, Table
 from bot.answers.quote import answer_quote
-from bot.errors import BadInput, NoData, ProviderError, RiskonError, UserError
+from bot.errors import BadInput, RiskonError, UserError
 from bot.market.symbols import Asset, resolve
 
 log = logging.getLogger(__name__)
@@ -168,6 +168,7 @@ class Insights:
         return arrived, missing
 
     async def _macro(self, series_ids: Sequence[str]) -> tuple[dict[str, Any], dict[str, str]]:
+        """The FRED series the brief shows, and a sentence for each that could not be had."""
         if self.macro is None:
             return {}, {}
         results = await asyncio.gather(
@@ -176,8 +177,15 @@ class Insights:
         found: dict[str, Any] = {}
         missing: dict[str, str] = {}
         for series_id, result in zip(series_ids, results, strict=True):
-            if isinstance(result, (ProviderError, NoData, UserError)):
+            if isinstance(result, RiskonError):
                 missing[series_id] = f"FRED did not answer for {series_id} ({result})"
+            elif isinstance(result, Exception):
+                # Not sorted into a provider error upstream (a bug to fix there), but one
+                # series is never worth the whole brief: say it is missing, log the traceback.
+                log.error("FRED %s: unexpected failure", series_id, exc_info=result)
+                missing[series_id] = (
+                    f"FRED did not answer for {series_id} (an unexpected {type(result).__name__})"
+                )
             elif isinstance(result, BaseException):
                 raise result
             else:

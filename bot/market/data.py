@@ -362,9 +362,17 @@ class MacroData:
                 return hit.series, hit.as_of, hit.stale
             try:
                 series = await self.provider.series(series_id)
-            except ProviderError as exc:
+            except (NoData, UnknownSymbol):
+                raise
+            except Exception as exc:
+                if not isinstance(exc, ProviderError):
+                    # A provider bug or an answer it failed to sort: still the provider's
+                    # failure, so the last good copy is served (loudly) rather than nothing.
+                    log.exception("FRED %s: provider raised unexpectedly", series_id)
+                    exc = ProviderError(getattr(self.provider, "name", "FRED"),
+                                        f"internal error ({type(exc).__name__})")
                 if hit is None:
-                    raise
+                    raise exc from None
                 log.warning("FRED %s: serving copy as of %s (%s)", series_id, hit.as_of, exc)
                 return hit.series, hit.as_of, True
             entry = MacroSeries(series, self.clock(), False)
