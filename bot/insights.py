@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from datetime import UTC, date, datetime
@@ -37,6 +38,7 @@ MIN_GAP_RANGE = (1, 2520)
 WINDOW_RANGE = (5, 1000)
 LOOKBACK_RANGE = (20, 2520)
 DEFAULT_HORIZONS = (30, 90, 180, 365)
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 
 def utc_today() -> date:
@@ -60,7 +62,8 @@ def parse_horizons(value: str | Sequence[int] | None) -> tuple[int, ...]:
     horizons: set[int] = set()
     for part in parts:
         text = str(part).strip().lower().removesuffix("d")
-        if not text.lstrip("-").isdigit():
+        # ASCII digits only: str.isdigit() also passes '²' and '①', which int() rejects.
+        if not _WHOLE_NUMBER.fullmatch(text):
             raise BadInput(
                 f"Horizons are whole numbers of calendar days like 30,90,365, not {str(part)!r}."
             )
