@@ -23,7 +23,7 @@ from bot.answers.brief import BriefInputs, answer_brief
 from bot.answers.corr import answer_correlation
 from bot.answers.model import Insight, Table
 from bot.answers.quote import answer_quote
-from bot.errors import BadInput, RiskonError, UserError
+from bot.errors import BadInput, DataUnavailable, RiskonError, UserError
 from bot.market.symbols import Asset, resolve
 
 log = logging.getLogger(__name__)
@@ -148,22 +148,22 @@ class Insights:
 
     async def _gather_histories(
         self, symbols: Sequence[str]
-    ) -> tuple[list[tuple[Asset, Any]], dict[str, str]]:
+    ) -> tuple[list[tuple[Asset, Any]], dict[str, RiskonError]]:
         """Fetch many symbols at once; a failure becomes a sentence, not a lost brief."""
         assets: list[Asset] = []
-        missing: dict[str, str] = {}
+        missing: dict[str, RiskonError] = {}
         for text in symbols:
             try:
                 assets.append(resolve(text))
             except UserError as exc:
-                missing[text] = str(exc)
+                missing[text] = exc
         results = await asyncio.gather(
             *(self.market.daily(a.symbol) for a in assets), return_exceptions=True
         )
         arrived = []
         for asset, result in zip(assets, results, strict=True):
             if isinstance(result, RiskonError):
-                missing[asset.symbol] = str(result)
+                missing[asset.symbol] = result
             elif isinstance(result, BaseException):
                 raise result
             else:
@@ -204,7 +204,12 @@ class Insights:
         behind it is dated in its line and kept out of the headline."""
         if not watchlist:
             raise BadInput("The watchlist is empty; add symbols with /config watchlist add.")
-        arrived, missing = await self._gather_histories(list(dict.fromkeys(watchlist)))
+        arrived, failures = await self._gather_histories(list(dict.fromkeys(watchlist)))
+        outages = [e for e in failures.values() if isinstance(e, DataUnavailable)]
+        if not arrived and outages and len(outages) == len(failures):
+            # An outage with nothing cached: one sentence about the source, not one per symbol.
+            raise DataUnavailable("the watchlist", outages[0].source, outages[0].detail)
+        missing = {symbol: str(exc) for symbol, exc in failures.items()}
         by_symbol = {a.symbol: h for a, h in arrived}
         context = [s for s in ("^RUT", "BTC-USD", "^VIX") if s not in by_symbol]
         extra, _ = await self._gather_histories(context)

@@ -127,6 +127,15 @@ class MarketData:
         # shield: one asker giving up (a cancelled command) must not cancel everyone's fetch.
         return await asyncio.shield(task)
 
+    async def drain(self) -> None:
+        """Wait for the fetches still in flight; call before closing the store.
+
+        A fetch outlives an asker who stopped waiting (a cancelled command, or a question whose
+        other symbol failed first) because it saves for everyone; closing the store under it
+        made that save fail with "Store is not open"."""
+        while self._inflight:
+            await asyncio.gather(*list(self._inflight.values()), return_exceptions=True)
+
     def max_age(self, symbol: str) -> datetime.timedelta:
         return self.max_age_crypto if is_round_the_clock(symbol) else self.max_age_equity
 
