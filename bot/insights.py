@@ -23,7 +23,7 @@ from bot.answers.ath import answer_ath
 from bot.answers.brief import BriefInputs, answer_brief
 from bot.answers.corr import answer_correlation
 from bot.answers.model import Insight, Table
-from bot.answers.quote import answer_quote
+from bot.answers.quote import CHART_RANGES, answer_quote
 from bot.errors import BadInput, DataUnavailable, RiskonError, UnknownSymbol, UserError
 from bot.market.symbols import Asset, resolve
 
@@ -138,10 +138,19 @@ class Insights:
         (history,) = await self._histories(asset)
         return await self._offload(answer_ath, asset, history, today=today or utc_today())
 
-    async def quote(self, symbol: str, *, today: date | None = None) -> Insight:
+    async def quote(
+        self, symbol: str, *, today: date | None = None, chart_range: str = "1y"
+    ) -> Insight:
+        """`chart_range`: what the chart draws, "1m", "1y", "5y" or "max" (the /quote buttons)."""
+        if chart_range not in CHART_RANGES:
+            raise BadInput(
+                f"The chart range must be one of {', '.join(CHART_RANGES)}, not {chart_range!r}."
+            )
         asset = resolve(symbol)
         (history,) = await self._histories(asset)
-        return await self._offload(answer_quote, asset, history, today=today or utc_today())
+        return await self._offload(
+            answer_quote, asset, history, today=today or utc_today(), chart_range=chart_range
+        )
 
     async def after(
         self,
