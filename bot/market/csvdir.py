@@ -41,7 +41,10 @@ class MalformedFile(ProviderError):
     def __init__(self, source: str, path: Path | str, line: int | None, problem: str) -> None:
         self.path = path
         self.line = line
-        where = f"{path}, line {line}" if line is not None else str(path)
+        # A file is named without its folder: the message reaches private replies, and the
+        # host's directory layout is not the asker's business (the source names the folder).
+        shown = path.name if isinstance(path, Path) else str(path)
+        where = f"{shown}, line {line}" if line is not None else shown
         super().__init__(source, f"malformed file {where}: {problem}")
 
 

@@ -134,6 +134,15 @@ class MarketData:
         # shield: one asker giving up (a cancelled command) must not cancel everyone's fetch.
         return await asyncio.shield(task)
 
+    async def drain(self) -> None:
+        """Wait for the fetches still in flight; call before closing the store.
+
+        A fetch outlives an asker who stopped waiting (a cancelled command, or a question whose
+        other symbol failed first) because it saves for everyone; closing the store under it
+        made that save fail with "Store is not open"."""
+        while self._inflight:
+            await asyncio.gather(*list(self._inflight.values()), return_exceptions=True)
+
     def max_age(self, symbol: str) -> datetime.timedelta:
         return self.max_age_crypto if is_round_the_clock(symbol) else self.max_age_equity
 
@@ -380,9 +389,17 @@ class MacroData:
                 return hit.series, hit.as_of, hit.stale
             try:
                 series = await self.provider.series(series_id)
-            except ProviderError as exc:
+            except (NoData, UnknownSymbol):
+                raise
+            except Exception as exc:
+                if not isinstance(exc, ProviderError):
+                    # A provider bug or an answer it failed to sort: still the provider's
+                    # failure, so the last good copy is served (loudly) rather than nothing.
+                    log.exception("FRED %s: provider raised unexpectedly", series_id)
+                    exc = ProviderError(getattr(self.provider, "name", "FRED"),
+                                        f"internal error ({type(exc).__name__})")
                 if hit is None:
-                    raise
+                    raise exc from None
                 log.warning("FRED %s: serving copy as of %s (%s)", series_id, hit.as_of, exc)
                 return hit.series, hit.as_of, True
             entry = MacroSeries(series, self.clock(), False)
