@@ -124,6 +124,9 @@ class Alerts(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(AlertMeButton)
+        # Reloading this extension makes a new class: drop an earlier one, never show two.
+        views.AFTER_EXTRAS[:] = [f for f in views.AFTER_EXTRAS
+                                 if getattr(f, "__qualname__", None) != "AlertMeButton"]
         views.register_after_extra(AlertMeButton)
         if self.config.enabled:
             self.loop.start()
@@ -131,6 +134,8 @@ class Alerts(commands.Cog):
     async def cog_unload(self) -> None:
         self.loop.cancel()
         self.bot.remove_dynamic_items(AlertMeButton)
+        if AlertMeButton in views.AFTER_EXTRAS:
+            views.AFTER_EXTRAS.remove(AlertMeButton)
 
     @tasks.loop(minutes=15)
     async def loop(self) -> None:
