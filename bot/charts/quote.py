@@ -23,9 +23,9 @@ def quote_chart(close: pd.Series, *, title: str, footer: str) -> bytes:
     """
     close = t.clean(close)
     fig = t.new_figure(t.SMALL_SIZE)
-    t.header(fig, title, scale=0.8)
-    t.footer(fig, footer)
-    ax = t.add_axes(fig, t.rect(fig, 62, t.FOOTER_PX + 28, 96, 46), fs=t.FS_SMALL)
+    top = t.header(fig, title)
+    right = max(t.tag_px(fig, t.fmt_price(close.iloc[-1])), 60.0) if len(close) else 60.0
+    ax = t.add_axes(fig, t.rect(fig, 84, t.footer(fig, footer) + 34, right, top))
     if close.empty:
         t.empty_note(ax)
         return t.to_png(fig)
