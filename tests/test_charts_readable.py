@@ -98,3 +98,18 @@ def test_event_chart_labels_at_most_eight_paths(monkeypatch) -> None:
     years = [t.get_text() for t in texts if t.get_gid() == "episode-label"]
     assert len(years) == MAX_LABELLED_PATHS
     assert sum("so far" in y for y in years) == 3  # the running ones are among the labelled
+
+
+def test_fixed_header_and_footer_heights_match_one_line_of_text() -> None:
+    """HEADER_PX and friends are for layouts set before the text is placed: they must be what
+    header() and footer() take when nothing wraps (rounded up)."""
+    import math
+
+    from bot.charts import theme
+
+    def fresh():
+        return theme.new_figure(theme.MAIN_SIZE)
+
+    assert theme.HEADER_PX_NO_SUB == math.ceil(theme.header(fresh(), "BTC after ^RUT highs"))
+    assert theme.HEADER_PX == math.ceil(theme.header(fresh(), "A title", "A (subtitle) $5"))
+    assert theme.FOOTER_PX == math.ceil(theme.footer(fresh(), "Source: Yahoo · as of 2024"))

@@ -107,6 +107,13 @@ def fixed_ticks(axis: Axis, values: Sequence[float], labels: Sequence[str] | Non
 
 _MARGIN = 14  # px between the figure edge and header/footer text
 
+# Pixels header() and footer() take when nothing wraps (one title line, one subtitle line, one
+# footer line), for layouts computed before any text is placed. header() and footer() return
+# the real figure: prefer those.
+HEADER_PX_NO_SUB = 60
+HEADER_PX = 89
+FOOTER_PX = 37
+
 
 def fit(fig: Figure, text: str, fontsize: float, width: float, *,
         weight: str = "normal") -> tuple[str, float]:
