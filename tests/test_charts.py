@@ -82,7 +82,7 @@ def render_event(seed: int = 1, n_eps: int = 8, running: int = 0, title: str = "
                  subtitle: str = "8 events") -> bytes:
     paths, band, hr, base = event_inputs(n_eps, seed)
     for j, c in enumerate(paths.columns[len(paths.columns) - running:]):
-        paths.loc[60 + 40 * j:, c] = np.nan  # windows still open
+        paths.loc[60 + 100 * j:, c] = np.nan  # windows still open, one stopping late
     return event_chart(paths, band=band, horizon_returns=hr, base_returns=base,
                        title=title, subtitle=subtitle, footer=FOOT)
 

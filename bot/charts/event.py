@@ -169,7 +169,7 @@ def _end_labels(ax, ends: list[tuple[float, float, str, str]]) -> None:
     fig = ax.figure
     fw, fh = fig.bbox.width, fig.bbox.height
     bbox = ax.get_window_extent()
-    gap = 25.0  # one 15 pt line: at most MAX_LABELLED labels, so they always fit
+    gap = 25.0  # one 16 pt line: at most MAX_LABELLED labels, so they always fit
     if early:  # window still open: a dot where the data stops, the label beside it
         pts = ax.transData.transform([(x, y) for x, y, _, _ in early])
         order = np.argsort(pts[:, 1])
@@ -177,8 +177,10 @@ def _end_labels(ax, ends: list[tuple[float, float, str, str]]) -> None:
         for j, k in enumerate(order):
             x, y, lab, color = early[k]
             ax.scatter([x], [y], s=24, color=color, zorder=4)
-            fig.text((pts[k, 0] + 6) / fw, placed[j] / fh, f"{lab} (so far)",
-                     fontsize=t.FS_SMALL, color=color, va="center", ha="left",
+            right = pts[k, 0] > bbox.x0 + 0.6 * bbox.width  # late stop: label to the left
+            fig.text((pts[k, 0] + (-8 if right else 6)) / fw, placed[j] / fh, f"{lab} (so far)",
+                     fontsize=t.FS_SMALL, color=color, va="center",
+                     ha="right" if right else "left",
                      parse_math=False, gid="episode-label", zorder=5,
                      bbox={"boxstyle": "round,pad=0.15", "fc": t.PANEL, "ec": "none",
                            "alpha": 0.8})
