@@ -134,7 +134,11 @@ STRESS = {
         full=-0.31, current=-0.9, percentile=3.0, window=60, title=LONG_TITLE,
         subtitle=LONG_TITLE, footer=LONG_FOOT)],
     "quote": [lambda: quote_chart(walk(3000, 7, drift=0.002) * 1000, title=LONG_TITLE,
-                                  footer=LONG_FOOT)],
+                                  footer=LONG_FOOT),
+              lambda: quote_chart(walk(3000, 8), title="1M", footer=FOOT,
+                                  lookback=pd.Timedelta(days=30)),
+              lambda: quote_chart(walk(9000, 9, drift=0.001), title="Max", footer=FOOT,
+                                  lookback=None)],
     "brief": [lambda: brief_chart([(f"SYMBOL-{i}-LONGNAME", walk(2000, i) * 10 ** (i % 6))
                                    for i in range(16)], title=LONG_TITLE, footer=LONG_FOOT),
               lambda: brief_chart([("^GSPC", walk(600, 1))], title="Brief", footer=FOOT)],
