@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS = (
     "cogs.market", "cogs.study", "cogs.corr", "cogs.help", "cogs.admin", "cogs.brief", "cogs.ask",
-    "cogs.signal",
+    "cogs.alerts", "cogs.signal",
 )
 
 TOKEN_HELP = (
