@@ -279,5 +279,6 @@ async def test_first_start_on_a_locked_fresh_file(tmp_path, prices) -> None:
                       .replace("lock_wait_seconds = 20", "lock_wait_seconds = 0.5"))
     async with WriteLock(refused, 120):
         code, _, err = await run_ask(config, tmp_path)
-    line = one_line(err)
-    assert code == 1 and str(refused) in line and "locked by another process" in line
+    lines = err.decode().splitlines()  # the wait's log line, then the refusal
+    assert code == 1 and "Traceback" not in err.decode() and len(lines) <= 2, lines
+    assert str(refused) in lines[-1] and "locked by another process (held for over" in lines[-1]
