@@ -4,7 +4,10 @@
 
 Reads every phrasebook question (tests/test_ask_phrasebook.py, 130+ questions as users type
 them) with the fuzzy-match cache cleared before each round, so every typo is matched afresh.
-Prints mean, p95 and worst time per question, the headroom under the 2 ms budget, and the ratio
+Times are the reading thread's CPU time (time.thread_time): the reader is pure Python, so CPU
+time is what it costs, and it stays meaningful on a busy machine where wall time would mostly
+measure the other processes. Prints mean, p95 and worst time per question, the headroom under
+the 2 ms budget, and the ratio
 against a baseline run in the same process: the same reader with the fuzzy step done the naive
 way (difflib.get_close_matches over every registry alias, no length filter, no cache).
 """
@@ -42,9 +45,9 @@ def time_questions(questions: list[str], rounds: int) -> list[float]:
     for _ in range(rounds):
         reader._fuzzy.cache_clear()
         for q in questions:
-            start = time.perf_counter()
+            start = time.thread_time()
             reader.read(q)
-            times.append((time.perf_counter() - start) * 1000)
+            times.append((time.thread_time() - start) * 1000)
     return times
 
 
@@ -69,7 +72,9 @@ def main() -> None:
         f"  naive fuzzy   : mean {statistics.mean(base):.3f} ms  p95 {base_p95:.3f} ms  "
         f"worst {max(base):.3f} ms"
     )
-    print(f"  p95 is {BUDGET_MS / p95:.1f}x under the {BUDGET_MS:g} ms budget")
+    verdict = "within" if p95 <= BUDGET_MS else "OVER"
+    print(f"  p95 {p95:.3f} ms is {verdict} the {BUDGET_MS:g} ms budget "
+          f"({BUDGET_MS / p95:.1f}x headroom)")
     print(f"  ratio naive/riskon (mean): {statistics.mean(base) / statistics.mean(ours):.1f}x")
 
 

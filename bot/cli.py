@@ -57,9 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = questions.add_parser(
         "after",
         parents=[common],
-        help="what did TARGET do after fresh ATHs (or breakouts) of TRIGGER?",
+        help="what did TARGET do after every event of a signal (or fresh ATHs of a symbol)?",
     )
-    p.add_argument("trigger")
+    p.add_argument(
+        "trigger",
+        metavar="SIGNAL",
+        help="a signal such as '^VIX close > 30' or 'russell drawdown >= 20%%'; "
+        "a bare symbol means its fresh all-time highs",
+    )
     p.add_argument("target")
     p.add_argument(
         "--horizons",
@@ -69,10 +74,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--min-gap",
         type=_int("--min-gap"),
-        default=63,
-        help="sessions since the previous record for a record to count (default 63)",
+        default=None,
+        help="sessions since the signal last held for it to count again (default 63; "
+        "same as 'gap N' in the signal)",
     )
-    p.add_argument("--event", choices=("ath", "breakout"), default="ath")
+    p.add_argument(
+        "--event",
+        choices=("ath", "breakout"),
+        default=None,
+        help="for a bare symbol: fresh all-time highs (default) or 52-week breakouts",
+    )
     p.add_argument(
         "--lookback",
         type=_int("--lookback"),

@@ -110,6 +110,18 @@ class BriefConfig:
 
 
 @dataclass(frozen=True)
+class AlertsConfig:
+    enabled: bool = True
+    # Minutes between two background checks for new final bars; down to 0.01 for tests.
+    check_minutes: float = 15.0
+    # An event found late (the bot was down) is posted up to this many hours after its bar
+    # became final, marked "(posted late)"; later it is logged as missed.
+    grace_hours: float = 12.0
+    max_per_server: int = 25
+    concurrency: int = 8  # alert posts sent at once
+
+
+@dataclass(frozen=True)
 class ComputeConfig:
     # Worker processes that compute and render answers for the bot; 0 = threads in-process.
     # Default: one per core (up to 4). Measured on 2 cores: 20 concurrent /after answered with
@@ -129,6 +141,7 @@ class Config:
     data: DataConfig = field(default_factory=DataConfig)
     fred: FredConfig = field(default_factory=FredConfig)
     brief: BriefConfig = field(default_factory=BriefConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
     compute: ComputeConfig = field(default_factory=ComputeConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
 
@@ -181,6 +194,12 @@ def _check(section: str, key: str, value: Any) -> str | None:
         ok, expected = _is_zone(value), 'an IANA time zone such as "Europe/London"'
     elif name == ("logging", "level"):
         ok, expected = value.upper() in _LEVELS, " or ".join(_LEVELS)
+    elif name == ("alerts", "check_minutes"):
+        ok, expected = 0.01 <= value <= 1440, "a number of minutes from 0.01 to 1440"
+    elif name == ("alerts", "max_per_server"):
+        ok, expected = 1 <= value <= 1000, "a whole number of alerts from 1 to 1000"
+    elif name == ("alerts", "concurrency"):
+        ok, expected = 1 <= value <= 100, "a whole number of posts at once from 1 to 100"
     elif name == ("compute", "processes"):
         ok, expected = 0 <= value <= 32, "a whole number of processes from 0 to 32"
     elif name == ("store", "url"):

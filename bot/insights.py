@@ -16,13 +16,14 @@ from concurrent.futures import Executor
 from datetime import UTC, date, datetime
 from typing import Any, Literal, TypeVar
 
-from bot.answers.after import answer_after
+from bot.analytics.signals import DEFAULT_GAP, Signal, parse_signal
+from bot.answers.after import answer_signal_after, event_signal
 from bot.answers.ath import answer_ath
 from bot.answers.brief import BriefInputs, answer_brief
 from bot.answers.corr import answer_correlation
 from bot.answers.model import Insight, Table
 from bot.answers.quote import answer_quote
-from bot.errors import BadInput, NoData, ProviderError, RiskonError, UserError
+from bot.errors import BadInput, NoData, ProviderError, RiskonError, UnknownSymbol, UserError
 from bot.market.symbols import Asset, resolve
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,44 @@ def parse_horizons(value: str | Sequence[int] | None) -> tuple[int, ...]:
     return tuple(sorted(horizons))
 
 
+def after_signal(
+    trigger: str,
+    *,
+    min_gap: int | None = None,
+    event: str | None = None,
+    lookback: int = 252,
+) -> Signal:
+    """The signal /after studies. A bare symbol means its fresh ATHs, or its breakouts with
+    event='breakout' (min_gap becomes the gap); anything else is parsed as a signal, which
+    says its own condition, so `event` then is a contradiction, and `min_gap` fills in the gap
+    unless the text gave a different one."""
+    if min_gap is not None:
+        check_range("min_gap", min_gap, MIN_GAP_RANGE, "sessions")
+    check_range("The breakout lookback", lookback, LOOKBACK_RANGE, "sessions")
+    if event not in (None, "ath", "breakout"):
+        raise BadInput(f"event must be 'ath' or 'breakout', not {event!r}.")
+    try:
+        asset = resolve(trigger)
+    except UnknownSymbol:
+        asset = None
+    if asset is not None:
+        gap = DEFAULT_GAP if min_gap is None else min_gap
+        return event_signal(asset.symbol, event or "ath", gap, lookback)
+    signal = parse_signal(trigger)
+    if event is not None:
+        raise BadInput(
+            f"event only applies to a bare symbol; '{signal.canonical}' already says what to "
+            f"watch for (for breakouts write e.g. '{signal.trigger} breakout')."
+        )
+    if min_gap is None or min_gap == signal.gap:
+        return signal
+    if signal.gap != DEFAULT_GAP:
+        raise BadInput(
+            f"Two gaps: the signal says gap {signal.gap} and min_gap says {min_gap}; keep one."
+        )
+    return Signal(signal.clauses, min_gap)
+
+
 class Insights:
     """One method per question. `market` is a `bot.market.data.MarketData`."""
 
@@ -107,27 +146,27 @@ class Insights:
         target: str,
         *,
         horizons: str | Sequence[int] | None = None,
-        min_gap: int = 63,
-        event: EventKind = "ath",
+        min_gap: int | None = None,
+        event: EventKind | None = None,
         lookback: int = 252,
     ) -> Insight:
+        """What `target` did after every event of `trigger`: a signal ('^VIX close > 30') or a
+        bare symbol, which means its fresh ATHs (or breakouts with event='breakout')."""
         chosen = parse_horizons(horizons)
-        check_range("min_gap", min_gap, MIN_GAP_RANGE, "sessions")
-        check_range("The breakout lookback", lookback, LOOKBACK_RANGE, "sessions")
-        if event not in ("ath", "breakout"):
-            raise BadInput(f"event must be 'ath' or 'breakout', not {event!r}.")
-        trigger_asset, target_asset = resolve(trigger), resolve(target)
-        trigger_history, target_history = await self._histories(trigger_asset, target_asset)
+        signal = after_signal(trigger, min_gap=min_gap, event=event, lookback=lookback)
+        target_asset = resolve(target)
+        assets = {s: resolve(s) for s in signal.symbols}
+        wanted = {**assets, target_asset.symbol: target_asset}
+        fetched = await self._histories(*wanted.values())
+        histories = dict(zip(wanted, fetched, strict=True))
         return await self._offload(
-            answer_after,
-            trigger_asset,
-            trigger_history,
+            answer_signal_after,
+            signal,
+            assets,
+            {s: histories[s] for s in signal.symbols},
             target_asset,
-            target_history,
+            histories[target_asset.symbol],
             horizons=chosen,
-            min_gap=min_gap,
-            event=event,
-            lookback=lookback,
         )
 
     async def breakout(self, trigger: str, target: str, **options: Any) -> Insight:

@@ -1,4 +1,4 @@
-"""riskon's database: bar cache, fetch log, guild settings, posting log.
+"""riskon's database: bar cache, fetch log, guild settings, posting log, alerts.
 
 One interface, two backends. `Store(target)` opens SQLite for a file path (the default: nothing to
 install) and PostgreSQL for a `postgresql://` URL (`bot/store_pg.py`, asyncpg), so several bot
@@ -140,6 +140,25 @@ MIGRATIONS: tuple[str | Migration, ...] = (
                status, claimed_at, claimed_at, done_at, message_id, detail
         FROM brief_log;
     DROP TABLE brief_log;
+    """,
+    # 6 (engineer "alerts"): a server's subscriptions to a signal. `since_session` is the
+    # trigger's latest session when the alert was made: only later sessions fire (no
+    # back-firing on history). Exactly-once posting lives in posting_log (kind 'alert').
+    """
+    CREATE TABLE alerts (
+        id            INTEGER PRIMARY KEY,
+        guild_id      INTEGER NOT NULL,
+        channel_id    INTEGER NOT NULL,
+        role_id       INTEGER,            -- the only thing the post may mention
+        signal        TEXT NOT NULL,      -- canonical signal text
+        target        TEXT NOT NULL,      -- registry symbol studied after the event
+        created_by    INTEGER,
+        created_at    TEXT NOT NULL,      -- UTC ISO-8601
+        since_session TEXT NOT NULL,      -- YYYY-MM-DD
+        last_fired    TEXT,               -- event session of the last post sent
+        paused_reason TEXT                -- NULL = active
+    );
+    CREATE INDEX alerts_guild ON alerts (guild_id);
     """,
 )
 

@@ -12,7 +12,12 @@ them. It speaks just enough of Discord's wire protocol for discord.py 2.x (facts
 * channel posts need VIEW_CHANNEL + SEND_MESSAGES (+ ATTACH_FILES for files), computed from the
   configured roles and permission overwrites exactly as Discord does;
 * message and embed size limits (400 ``Invalid Form Body``), at most 25 autocomplete choices;
-* an unknown route is a 404 and is recorded in :attr:`DiscordStandin.unknown_routes`.
+* an unknown route is a 404 and is recorded in :attr:`DiscordStandin.unknown_routes`;
+* sharding: ``GET /gateway/bot`` recommends ``shard_count`` shards, each gateway connection's
+  IDENTIFY names ``[shard_id, shard_count]``, and a guild's events (READY's guild list,
+  GUILD_CREATE, interactions) go only to the connections of its shard,
+  ``(guild_id >> 22) % shard_count``; DMs go to shard 0, as on Discord. Two processes
+  misconfigured onto the same shard both receive its events (Discord does not stop that).
 
 Everything is on 127.0.0.1 with a random free port; nothing touches the internet.
 """
@@ -556,6 +561,12 @@ def compute_permissions(
     return perms
 
 
+def _identify_shard(identify: Mapping[str, Any]) -> tuple[int, int]:
+    """IDENTIFY's ``shard`` as (shard_id, shard_count); no field means the one shard (0, 1)."""
+    shard = identify.get("shard") or [0, 1]
+    return int(shard[0]), int(shard[1])
+
+
 # --------------------------------------------------------------------------------------------
 # Validation of what Discord would refuse
 # --------------------------------------------------------------------------------------------
@@ -632,6 +643,20 @@ class _GatewayConn:
     query: dict[str, str]
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     session_id: str | None = None
+    #: (shard_id, shard_count) from IDENTIFY (or the resumed session); None before either.
+    shard: tuple[int, int] | None = None
+
+    def owns(self, guild_id: int | None) -> bool:
+        """Whether Discord routes this guild's events (DMs: ``None``) to this connection."""
+        if self.shard is None or self.ws.closed:
+            return False
+        shard_id, count = self.shard
+        return shard_of(guild_id, count) == shard_id if guild_id is not None else shard_id == 0
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard Discord routes a guild's events to (Discord's documented formula)."""
+    return (guild_id >> 22) % shard_count
 
 
 class DiscordStandin:
@@ -655,6 +680,9 @@ class DiscordStandin:
         interaction_timeout: float = 3.0,
         enforce_channel_permissions: bool = True,
         application_flags: int = 0,
+        shard_count: int = 1,
+        max_concurrency: int = 1,
+        message_delay: float = 0.0,
     ) -> None:
         self.bot_id = bot_id
         self.bot_name = bot_name
@@ -665,6 +693,14 @@ class DiscordStandin:
         self.interaction_timeout = interaction_timeout
         self.enforce_channel_permissions = enforce_channel_permissions
         self.application_flags = application_flags
+        #: What GET /gateway/bot recommends, and its session_start_limit.max_concurrency.
+        self.shard_count = shard_count
+        self.max_concurrency = max_concurrency
+        #: Seconds a channel post takes to be accepted: a slow Discord, so a test can kill a
+        #: bot in the middle of its fan-out. The message is stored after the delay, whether
+        #: or not the bot is still there to read the answer (as on Discord).
+        self.message_delay = message_delay
+        self._message_gate: asyncio.Event | None = None
 
         self.snowflake = _Snowflakes()
         self.guilds: dict[int, GuildModel] = {}
@@ -687,8 +723,10 @@ class DiscordStandin:
         self._tokens: dict[str, InteractionRecord] = {}
         self._command_ids: dict[tuple[int | None, str, int], int] = {}
         self._conns: set[_GatewayConn] = set()
-        self._active: _GatewayConn | None = None
-        self._session_id: str | None = None
+        #: Live sessions by id, in the order they (re)connected: the connection serving each
+        #: (a resumed session moves to its new connection) and the shard it identified for.
+        self._live: dict[str, _GatewayConn] = {}
+        self._sessions: dict[str, tuple[int, int]] = {}
         self._seq = 0
         self._waiters: list[asyncio.Future[None]] = []
         self._background: set[asyncio.Task[Any]] = set()
@@ -803,7 +841,34 @@ class DiscordStandin:
 
     @property
     def connected(self) -> bool:
-        return self._active is not None and not self._active.ws.closed
+        """Whether some gateway session is up (any shard)."""
+        return any(not conn.ws.closed for conn in self._live.values())
+
+    def connections_for(self, guild_id: int | None) -> list[_GatewayConn]:
+        """The live connections Discord sends this guild's events to (``None``: DMs)."""
+        return [conn for conn in self._live.values() if conn.owns(guild_id)]
+
+    def shard_of(self, guild_id: int, shard_count: int | None = None) -> int:
+        """The guild's shard under ``shard_count`` (default: the recommended count)."""
+        return shard_of(guild_id, shard_count or self.shard_count)
+
+    @property
+    def identified_shards(self) -> list[tuple[int, int]]:
+        """``(shard_id, shard_count)`` of every IDENTIFY, in order (repeats included)."""
+        return [_identify_shard(d) for d in self.identifies]
+
+    async def wait_shards(
+        self, shards: Iterable[int], timeout: float = 10.0, shard_count: int | None = None  # noqa: ASYNC109
+    ) -> None:
+        """Until every shard in ``shards`` has a live session whose GUILD_CREATEs were sent."""
+        wanted = set(shards)
+
+        def up() -> bool:
+            live = {c.shard[0] for c in self._live.values() if c.shard and not c.ws.closed
+                    and (shard_count is None or c.shard[1] == shard_count)}
+            return wanted <= live
+
+        await self._wait_until(up, timeout, f"sessions for shards {sorted(wanted)}")
 
     @property
     def visibility_mismatches(self) -> list[Followup]:
@@ -867,7 +932,7 @@ class DiscordStandin:
         for spec in channels:
             guild.add_channel(spec)
         self.guilds[guild_id] = guild
-        if self.connected:
+        if self.connections_for(guild_id):
             self._spawn(self.dispatch_event("GUILD_CREATE", self.guild_payload(guild)))
         return guild
 
@@ -876,6 +941,17 @@ class DiscordStandin:
             if channel_id in guild.channels:
                 return guild.channels[channel_id]
         return None
+
+    def hold_messages(self) -> None:
+        """Keep every channel post waiting (recorded in :attr:`requests`, not yet answered)
+        until :meth:`release_messages`: several bots can then be caught mid fan-out at once."""
+        if self._message_gate is None:
+            self._message_gate = asyncio.Event()
+
+    def release_messages(self) -> None:
+        if self._message_gate is not None:
+            self._message_gate.set()
+            self._message_gate = None
 
     def fail_channel(self, channel_id: int, status: Literal[403, 404] = 403) -> None:
         """Make channel posts to ``channel_id`` fail like Discord does, whatever the model says."""
@@ -989,11 +1065,12 @@ class DiscordStandin:
             "soundboard_sounds": [],
         }
 
-    def _ready_payload(self, session_id: str, identify: Mapping[str, Any]) -> dict[str, Any]:
+    def _ready_payload(self, session_id: str, identify: Mapping[str, Any],
+                       guild_ids: Iterable[int]) -> dict[str, Any]:
         ready: dict[str, Any] = {
             "v": 10,
             "user": self.bot_user,
-            "guilds": [{"id": str(gid), "unavailable": True} for gid in self.guilds],
+            "guilds": [{"id": str(gid), "unavailable": True} for gid in guild_ids],
             "session_id": session_id,
             "session_type": "normal",
             "resume_gateway_url": self.gateway_url,
@@ -1153,9 +1230,9 @@ class DiscordStandin:
     async def _get_gateway_bot(self, request: web.Request) -> web.Response:
         return self._json({
             "url": self.gateway_url,
-            "shards": 1,
+            "shards": self.shard_count,
             "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0,
-                                    "max_concurrency": 1},
+                                    "max_concurrency": self.max_concurrency},
         })
 
     async def _get_me(self, request: web.Request) -> web.Response:
@@ -1359,6 +1436,10 @@ class DiscordStandin:
                 raise _Reject(403, 50001, "Missing Access")
             if not perms & SEND_MESSAGES or (rec.files and not perms & ATTACH_FILES):
                 raise _Reject(403, 50013, "Missing Permissions")
+        if self._message_gate is not None:
+            await self._message_gate.wait()
+        if self.message_delay:
+            await asyncio.sleep(self.message_delay)
         payload = rec.payload
         if not (payload.get("content") or payload.get("embeds") or rec.files
                 or payload.get("components") or payload.get("sticker_ids")):
@@ -1539,8 +1620,8 @@ class DiscordStandin:
                     break
         finally:
             self._conns.discard(conn)
-            if self._active is conn:
-                self._active = None
+            if conn.session_id is not None and self._live.get(conn.session_id) is conn:
+                del self._live[conn.session_id]
             self._notify()
         return ws
 
@@ -1559,20 +1640,30 @@ class DiscordStandin:
             if self.token is not None and d.get("token") != self.token:
                 await conn.ws.close(code=4004, message=b"Authentication failed.")
                 return
-            self._session_id = conn.session_id = secrets.token_hex(16)
-            self._seq = 0
-            self._active = conn
-            await self._dispatch_to(conn, "READY", self._ready_payload(self._session_id, d))
-            for guild in list(self.guilds.values()):
+            shard_id, count = _identify_shard(d)
+            if not 0 <= shard_id < count:
+                await conn.ws.close(code=4010, message=b"Invalid shard.")
+                return
+            conn.session_id = secrets.token_hex(16)
+            conn.shard = (shard_id, count)
+            self._sessions[conn.session_id] = conn.shard
+            self._live[conn.session_id] = conn
+            mine = [g for g in self.guilds.values() if conn.owns(g.id)]
+            await self._dispatch_to(
+                conn, "READY", self._ready_payload(conn.session_id, d, (g.id for g in mine))
+            )
+            for guild in mine:
                 await self._dispatch_to(conn, "GUILD_CREATE", self.guild_payload(guild))
             self.identifies.append(d)  # after GUILD_CREATE, so wait_identified means "all sent"
         elif op == 6:  # RESUME
             self.resumes.append(d)
-            if self._session_id is None or d.get("session_id") != self._session_id:
+            session = d.get("session_id")
+            if session not in self._sessions:
                 await self._send(conn, {"op": 9, "d": False})
                 return
-            conn.session_id = self._session_id
-            self._active = conn
+            conn.session_id, conn.shard = session, self._sessions[session]
+            self._live.pop(session, None)
+            self._live[session] = conn
             await self._dispatch_to(conn, "RESUMED", {})
         elif op == 3:  # PRESENCE_UPDATE
             self.presence_updates.append(d)
@@ -1594,11 +1685,18 @@ class DiscordStandin:
         await self._send(conn, {"op": 0, "t": event, "s": self._seq, "d": data})
 
     async def dispatch_event(self, event: str, data: dict[str, Any]) -> None:
-        """Send any dispatch event (op 0) to the connected bot."""
-        if not self.connected:
-            raise RuntimeError(f"cannot send {event}: the bot is not connected to the gateway")
-        assert self._active is not None
-        await self._dispatch_to(self._active, event, data)
+        """Send a dispatch event (op 0) to the connections Discord would route it to: those
+        of the guild's shard (``guild_id``, or ``id`` for GUILD_CREATE), shard 0 for DMs."""
+        raw = data.get("guild_id") or (data.get("id") if event.startswith("GUILD_") else None)
+        guild_id = int(raw) if raw is not None else None
+        conns = self.connections_for(guild_id)
+        if not conns:
+            where = "no session" if not self.connected else (
+                f"no session for shard {self.shard_of(guild_id)} of guild {guild_id}"
+                if guild_id is not None else "no session on shard 0 (DMs)")
+            raise RuntimeError(f"cannot send {event}: the bot has {where} on the gateway")
+        for conn in conns:
+            await self._dispatch_to(conn, event, data)
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -1610,16 +1708,16 @@ class DiscordStandin:
         ``resumable=False`` the session is forgotten, so the bot's RESUME gets op 9 and it must
         IDENTIFY again."""
         if not resumable:
-            self._session_id = None
+            self._sessions.clear()
         for conn in list(self._conns):
             await conn.ws.close(code=code, message=b"stand-in dropped the connection")
-        self._active = None
+        self._live.clear()
         self._notify()
 
     async def send_reconnect(self) -> None:
-        """Op 7 RECONNECT: ask the bot to reconnect and resume."""
-        if self._active is not None:
-            await self._send(self._active, {"op": 7, "d": None})
+        """Op 7 RECONNECT: ask every session to reconnect and resume."""
+        for conn in list(self._live.values()):
+            await self._send(conn, {"op": 7, "d": None})
 
     # ---- injecting interactions ----------------------------------------------------------
 

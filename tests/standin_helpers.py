@@ -40,7 +40,7 @@ async def running_client(
     standin: DiscordStandin,
     *,
     token: str = "standin-token",
-    ready_timeout: float = 10.0,
+    ready_timeout: float = 60.0,
 ) -> AsyncIterator[discord.Client]:
     """Start ``client`` against ``standin`` and yield once it is ready; close it after.
 

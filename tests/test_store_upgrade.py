@@ -86,6 +86,16 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
          "heartbeat_at": None, "done_at": "2024-06-14T21:05:00.000000+00:00",
          "message_id": None, "detail": "outcome unknown after restart"},
     ],
+    "alerts": [
+        {"id": 17, "guild_id": GUILD + 1, "channel_id": CHANNEL, "role_id": CHANNEL + 7,
+         "signal": "^RUT ath and ^VIX close < 20 gap 21", "target": "BTC-USD",
+         "created_by": GUILD + 9, "created_at": "2024-06-10T12:00:00.000000+00:00",
+         "since_session": "2024-06-07", "last_fired": "2024-06-14", "paused_reason": None},
+        {"id": 18, "guild_id": GUILD, "channel_id": CHANNEL + 1, "role_id": None,
+         "signal": "^VIX close > 30", "target": "^VIX", "created_by": None,
+         "created_at": "2024-06-11T12:00:00.000000+00:00", "since_session": "2024-06-10",
+         "last_fired": None, "paused_reason": "riskon lacks Attach Files in #général"},
+    ],
 }
 
 

@@ -198,6 +198,11 @@ class Signal:
             return text
         return f"{text}, the first time in at least {self.gap} sessions"
 
+    @property
+    def words(self) -> str:
+        """The signal in plain words, as titles and verdicts name it (see `describe`)."""
+        return self.describe()
+
     def __str__(self) -> str:
         return self.canonical
 

@@ -1,27 +1,39 @@
-"""After every fresh ATH (or breakout) of X, what did Y do? The whole record, not an anecdote."""
+"""After every event of a signal (a fresh ATH, a breakout, "^VIX close > 30"), what did Y do?
+
+The whole record, not an anecdote. A plain `answer_after(trigger, ...)` call is today's fresh-ATH
+or breakout question; it builds the one-clause signal (`X ath`, `X high N`) and goes through the
+same path as any signal, which gives exactly the same events (tested in test_analytics_signals).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
 from bot import fmt
-from bot.analytics import (
-    base_band,
-    breakout_events,
-    event_paths,
-    event_study,
-    fresh_ath_events,
-    study_caveats,
-)
-from bot.analytics.ath import breakout_mask, record_mask
+from bot.analytics import base_band, event_paths, event_study, study_caveats
 from bot.analytics.caveats import VERDICT_WORDS
+from bot.analytics.signals import (
+    Clause,
+    Condition,
+    Signal,
+    event_positions,
+    signal_mask,
+)
 from bot.answers.common import chart_footer, file_stem, partial_last_bar, provenance, stale_note
 from bot.answers.model import Insight, Table
+from bot.answers.signal import signal_caveats
 from bot.answers.verdicts import horizon_classes, latest_run_note, study_verdict
 from bot.charts import event_chart
 from bot.market.symbols import Asset
+
+
+def event_signal(symbol: str, event: str, min_gap: int, lookback: int) -> Signal:
+    """Today's /after options as a signal: 'ath' -> `X ath`, 'breakout' -> `X high N`."""
+    condition = Condition("high", lookback) if event == "breakout" else Condition("ath")
+    return Signal((Clause(symbol, condition),), min_gap)
 
 
 def answer_after(
@@ -35,21 +47,58 @@ def answer_after(
     event: str,
     lookback: int,
 ) -> Insight:
+    """Fresh ATHs (or breakouts) of one asset: the one-clause signal, `answer_signal_after`."""
+    return answer_signal_after(
+        event_signal(trigger.symbol, event, min_gap, lookback),
+        {trigger.symbol: trigger},
+        {trigger.symbol: trigger_history},
+        target,
+        target_history,
+        horizons=horizons,
+    )
+
+
+def _naming(signal: Signal, trigger: Asset) -> tuple[str, str, str, str]:
+    """(event kind, how the title names the events, a holding day's noun, the caveats' name).
+
+    A fresh ATH and a breakout keep today's words ("fresh all-time highs of Russell 2000");
+    any other signal is named by its plain words."""
+    if len(signal.clauses) == 1:
+        cond = signal.clauses[0].condition
+        if cond.kind == "ath":
+            return "ath", f"fresh all-time highs of {trigger.name}", "record", trigger.name
+        if cond.kind == "high":
+            look = fmt.lookback(cond.window or 252)
+            phrase = f"{look} breakouts of {trigger.name}"
+            return "breakout", phrase, f"{look} breakout", trigger.name
+    return "signal", signal.words, "signal day", f"'{signal.canonical}'"
+
+
+def answer_signal_after(
+    signal: Signal,
+    assets: Mapping[str, Asset],
+    histories: Mapping[str, Any],
+    target: Asset,
+    target_history: Any,
+    *,
+    horizons: tuple[int, ...],
+) -> Insight:
+    """The event study of `target` after every event of `signal`.
+
+    `assets` and `histories` hold every symbol the signal names (the trigger first); each is
+    fetched once by the service, the target too even when a clause names it."""
+    trigger = assets[signal.trigger]
+    trigger_history = histories[signal.trigger]
     trigger_close = trigger_history.close
     target_close = target_history.close
-    if event == "breakout":
-        events = breakout_events(trigger_close, lookback=lookback, min_gap=min_gap)
-        what = f"{fmt.lookback(lookback)} breakouts"
-        condition = breakout_mask(trigger_close.to_numpy(dtype=float), lookback)
-        noun = f"{fmt.lookback(lookback)} breakout"
-    else:
-        events = fresh_ath_events(trigger_close, min_gap=min_gap)
-        what = "fresh all-time highs"
-        condition = record_mask(trigger_close.to_numpy(dtype=float))
-        noun = "record"
+    closes = {sym: histories[sym].close for sym in signal.symbols}
+    event, phrase, noun, who = _naming(signal, trigger)
+    mask = signal_mask(signal, closes)
+    held = mask.to_numpy()
+    events = pd.DatetimeIndex(trigger_close.index[event_positions(held, signal.gap)])
     study = event_study(trigger_close, target_close, events, horizons)
-    verdict = study_verdict(study, trigger=trigger.name, target=target.name, what=what)
-    run_note = latest_run_note(trigger_close.index[condition], events, noun)
+    verdict = study_verdict(study, trigger=trigger.name, target=target.name, what="", phrase=phrase)
+    run_note = latest_run_note(trigger_close.index[held], events, noun)
 
     classes = horizon_classes(study)
     figures = []
@@ -98,22 +147,28 @@ def answer_after(
         ],
         pending=[bool(e.pending) for e in study.episodes],
     )
-    caveats = study_caveats(
+    others = [histories[s] for s in signal.symbols[1:] if s != target.symbol]
+    caveats = signal_caveats(signal, events, assets, closes) + study_caveats(
         study,
-        trigger=trigger.name,
+        trigger=who,
         target=target.name,
         price_index=target.price_only,
-        stale_since=stale_note(trigger_history) or stale_note(target_history),
+        stale_since=next(
+            (n for h in (trigger_history, target_history, *others) if (n := stale_note(h))), None
+        ),
         partial_last_bar=partial_last_bar(trigger, trigger_history.bars),
     )
-    meta = provenance(trigger_history, target_history)
-    chart = _chart(study, target_close, horizons, trigger, target, what, min_gap, meta)
+    meta = provenance(trigger_history, target_history, *others)
+    title = f"{target.name} after {phrase}"
+    chart = _chart(study, target_close, horizons, title, signal.gap, meta)
+    cond = signal.clauses[0].condition
     data = {
         "trigger": trigger.symbol,
         "target": target.symbol,
+        "signal": signal.canonical,
         "event": event,
-        "min_gap": min_gap,
-        "lookback": lookback if event == "breakout" else None,
+        "min_gap": signal.gap,
+        "lookback": cond.window if event == "breakout" else None,
         "horizons": list(horizons),
         "events": [_episode_json(e, horizons) for e in study.episodes],
         "events_before_target": int(study.events_before_target),
@@ -123,7 +178,7 @@ def answer_after(
     }
     return Insight(
         kind="after",
-        title=f"{target.name} after {what} of {trigger.name}",
+        title=title,
         verdict=verdict,
         figures=figures,
         table=table,
@@ -136,7 +191,7 @@ def answer_after(
     )
 
 
-def _chart(study, target_close, horizons, trigger, target, what, min_gap, meta) -> bytes:
+def _chart(study, target_close, horizons, title, min_gap, meta) -> bytes:
     dates = [e.date for e in study.episodes]
     days = max(horizons)
     paths = event_paths(target_close, dates, days) if dates else None
@@ -153,7 +208,7 @@ def _chart(study, target_close, horizons, trigger, target, what, min_gap, meta) 
         band=band,
         horizon_returns=completed,
         base_returns=base,
-        title=f"{target.name} after {what} of {trigger.name}",
+        title=title,
         subtitle=f"{len(dates)} events (gap ≥ {min_gap} sessions), indexed to 100 at entry",
         footer=chart_footer(meta),
     )

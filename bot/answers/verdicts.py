@@ -29,9 +29,15 @@ def largest_difference(study: Any) -> int | None:
     return max(measured, key=lambda h: (abs(study.stats[h].diff_median), h))
 
 
-def study_verdict(study: Any, *, trigger: str, target: str, what: str) -> str:
+def study_verdict(
+    study: Any, *, trigger: str, target: str, what: str, phrase: str | None = None
+) -> str:
     """'Bitcoin after fresh all-time highs of Russell 2000: clearly worse than usual at 30 days
-    and 90 days; ordinary at 1 year. The difference is largest at 90 days: ...'."""
+    and 90 days; ordinary at 1 year. The difference is largest at 90 days: ...'.
+
+    `phrase` replaces "{what} of {trigger}" when the events are a signal named in plain words
+    ("CBOE Volatility Index first closed above 30 in at least 63 sessions")."""
+    after = phrase or f"{what} of {trigger}"
     classes = horizon_classes(study)
     groups: dict[str, list[int]] = {}
     for h in study.horizons:
@@ -41,7 +47,7 @@ def study_verdict(study: Any, *, trigger: str, target: str, what: str) -> str:
         h = study.horizons[-1]
         return (
             f"No completed {fmt.horizon_words(h)} window yet: {target} has no finished record "
-            f"after {what} of {trigger} ({fmt.count(len(study.episodes), 'event')} found)."
+            f"after {after} ({fmt.count(len(study.episodes), 'event')} found)."
         )
     parts = []
     for cls, hs in groups.items():
@@ -50,7 +56,7 @@ def study_verdict(study: Any, *, trigger: str, target: str, what: str) -> str:
             parts.append(f"no completed window yet at {days}")
         else:
             parts.append(f"{VERDICT_WORDS[cls]} at {days}")
-    text = f"{target} after {what} of {trigger}: " + "; ".join(parts) + "."
+    text = f"{target} after {after}: " + "; ".join(parts) + "."
 
     big = largest_difference(study)
     if big is not None:

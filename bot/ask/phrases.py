@@ -111,7 +111,11 @@ REFUSALS: tuple[tuple[re.Pattern[str], str], ...] = (
             r"\b(will|gonna|going to) .{0,30}\b(go up|go down|moon|pump|dump|crash|rise|fall"
             r"|hit|reach|rally|recover|bottom|top)\b(?!.*\b(after|following|when)\b)"
             r"|\bpredict\w*\b|\bforecast\w*\b|\bprice target\b|\bnext week\b|\bnext month\b"
+            r"|\bnext year\b|\bbe worth\b|\bin \d+ (?:years?|months?|weeks?)\b"
             r"|\btomorrow\b|\bby (the )?end of\b"
+            r"|\b(?:will|gonna|going to|headed to|heading to|go to|get to)\s+(?:hit\s+)?"
+            r"\$?\d[\d,.]*"
+            r"\s*(?:k|m|grand)?\b(?!.*\b(after|following|when)\b)"
         ),
         "riskon can't answer that from its data: it measures what happened after past "
         "events, it does not predict prices.",
@@ -304,7 +308,9 @@ EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\bnew tops?\b|\bhigher than ever\b|\bhighest (?:close|level|ever)\b|\bats?h\b"
             r"|\balltime high\b|\ball time hi\b|\bmax(?:imum)? ever\b|\bin a drawdown\b"
             r"|\bdrawdown\b(?!\s*(?:of|over|above|at least|>|\d))"
-            r"|\boff (?:the|its) (?:highs?|peak|top)\b"
+            r"|\b(?:off|from) (?:the|its|their) (?:highs?|peak|top)\b"
+            # "a new russell high": the asset sits inside; only "high" is claimed (group core)
+            r"|\b(?:new|fresh|record) (?:[a-z0-9&^.=-]+ ){1,3}?(?P<core>highs?)\b"
         ),
     ),
     (
@@ -330,7 +336,11 @@ EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("below", re.compile(r"(?:\b|(?<=\s))" + BELOW + r"\s*" + NUM + r"(?![\d.])\s*%?" + ORE)),
     (
         "vix_high",
-        re.compile(r"\b(?:spik(?:ed|es|e|ing)|panic\w*|elevated|fear(?:ful)?|blew out)\b"),
+        # "spiked above 50" is a level the next pattern reads, not the word alone
+        re.compile(
+            r"\b(?:spik(?:ed|es|e|ing)|panic\w*|elevated|fear(?:ful)?|blew out)\b"
+            r"(?!\s+(?:above|over|past|through|beyond|to|>)\s*\d)"
+        ),
     ),
     ("vix_calm", re.compile(r"\b(?:calm|low|quiet|subdued|complacen\w*)\b")),
     ("crash", re.compile(r"\bcrash(?:ed|es)?\b|\bcapitulat\w*\b|\bcollapsed?\b")),

@@ -329,8 +329,10 @@ def _find_events(s: str) -> tuple[list[Event], list[tuple[int, int]]]:
                 continue
             event = _event(name, m, s)
             if event is not None:
+                if "core" in m.re.groupindex and m.group("core"):
+                    event = replace(event, start=m.start("core"))
                 events.append(event)
-                claimed.append((m.start(), m.end()))
+                claimed.append((event.start, event.end))
     events.sort(key=lambda e: e.start)
     return events, claimed
 

@@ -43,7 +43,7 @@ def correlation_chart(
     ax.set_ylim(-1.05, 1.12)
     ax.yaxis.set_major_locator(FixedLocator([-1.0, -0.5, 0.0, 0.5, 1.0]))
     ax.yaxis.set_major_formatter(
-        FuncFormatter(lambda v, _: f"{v:+.1f}".replace("-", "\u2212") if v else "0"))
+        FuncFormatter(lambda v, _: t.minus(f"{v:+.1f}") if v else "0"))
     ax.axhline(0.0, color=t.ZERO, lw=1.0)
     for y, text, va in ((1.0, "+1: move together", "top"), (-1.0, "\u22121: move opposite",
                                                               "bottom")):
@@ -61,8 +61,8 @@ def correlation_chart(
     ax.plot(x, y, color=t.SKY, lw=1.3, label=f"{window}-day rolling correlation")
     if np.isfinite(full):
         ax.axhline(full, color=t.ORANGE, lw=1.6, ls=(0, (6, 3)),
-                   label=f"Whole period: {full:+.2f}".replace("-", "\u2212"))
-        t.price_tag(ax, full, f"{full:+.2f}".replace("-", "\u2212"), t.ORANGE)
+                   label=f"Whole period: {t.fmt_corr(full)}")
+        t.price_tag(ax, full, t.fmt_corr(full), t.ORANGE)
     t.date_axis(ax, maxticks=10)
     if len(rolling) == 1:
         ax.set_xlim(x[0] - 15, x[0] + 15)
@@ -70,7 +70,7 @@ def correlation_chart(
     if np.isfinite(current):
         x_now = float(t.xdates(rolling.index[-1:])[0])
         ax.scatter([x_now], [current], s=70, color=t.YELLOW, edgecolor=t.BG, zorder=5)
-        note = f"Now {current:+.2f}".replace("-", "\u2212")
+        note = f"Now {t.fmt_corr(current)}"
         if np.isfinite(percentile):
             pct = _ordinal(round(min(max(float(percentile), 0.0), 100.0)))
             note += f"\n{pct} percentile of past {window}-day readings"

@@ -20,7 +20,6 @@ YELLOW = "#F0E442"
 BLUE = "#0072B2"
 VERMILLION = "#D55E00"
 PURPLE = "#CC79A7"
-PALETTE = (SKY, ORANGE, GREEN, YELLOW, PURPLE, VERMILLION, BLUE)
 UP, DOWN = SKY, VERMILLION
 
 # Sizes in points; at 100 dpi 1 pt = 1.39 px, so 11 pt is ~15 px before Discord scales down.

@@ -26,6 +26,8 @@ from matplotlib.ticker import (
     NullLocator,
 )
 
+from bot import fmt
+
 # The style constants and the renderer are part of this module's surface for the chart
 # modules (theme.SKY, theme.to_png), so they are re-exported here.
 from bot.charts.render import _Canvas, clear_text_cache, to_png  # noqa: F401
@@ -48,7 +50,6 @@ from bot.charts.style import (  # noqa: F401
     MAIN_SIZE,
     MUTED,
     ORANGE,
-    PALETTE,
     PANEL,
     PURPLE,
     SKY,
@@ -180,39 +181,33 @@ def wants_log(values: np.ndarray | pd.Series, ratio: float = 10.0) -> bool:
 
 # ---------------------------------------------------------------- formatting
 
+# The numbers on a chart follow bot/fmt.py's rules (the verdict, the table and the chart must
+# never disagree); the chart only typesets them with a true minus sign, which DejaVu draws as
+# wide as a plus, so signed columns of labels line up.
+
+def minus(text: str) -> str:
+    """fmt's text with U+2212 for the sign: '-12.3%' -> '−12.3%'."""
+    return text.replace("-", "\u2212")
+
+
 def fmt_num(x: float) -> str:
-    """Compact price labels: 1,234 / 65.2k / 1.2M / 0.0123 (never scientific notation)."""
-    if not np.isfinite(x):
-        return ""
-    a = abs(x)
-    if a >= 1e9:
-        return f"{x / 1e9:.3g}B"
-    if a >= 1e6:
-        return f"{x / 1e6:.3g}M"
-    if a >= 1e5:
-        return f"{x / 1e3:.0f}k"
-    if a >= 1e4:
-        return f"{x / 1e3:.3g}k"
-    if a >= 100:
-        return f"{x:,.0f}"
-    if a >= 1:
-        return f"{x:.4g}"
-    return f"{x:.3g}"
+    """Compact axis and tag levels (fmt.compact): 1,234 / 65.2k / 1.2M / 0.0123."""
+    return minus(fmt.compact(x))
 
 
 def fmt_price(x: float) -> str:
-    """Exact-enough price for the last-close tag: 2 decimals, thousands separators."""
-    if abs(x) >= 1e5:
-        return f"{x:,.0f}"
-    if abs(x) >= 1:
-        return f"{x:,.2f}"
-    return f"{x:.4g}"
+    """The last-close tag: the same text as the answer's price (fmt.price)."""
+    return minus(fmt.price(x))
 
 
 def fmt_pct(x: float, digits: int = 1, sign: bool = True) -> str:
-    """Fraction -> percent text with a true minus sign."""
-    s = f"{x * 100:+.{digits}f}%" if sign else f"{x * 100:.{digits}f}%"
-    return s.replace("-", "\u2212")
+    """Fraction -> percent (fmt.pct: no signed zero, separators)."""
+    return minus(fmt.pct(x, digits, signed=sign))
+
+
+def fmt_corr(x: float) -> str:
+    """A correlation coefficient (fmt.corr): '+0.32', '0.00'."""
+    return minus(fmt.corr(x))
 
 
 def price_axis(ax: Axes, values: np.ndarray | pd.Series, *, log_ratio: float = 10.0) -> None:
@@ -227,8 +222,7 @@ def price_axis(ax: Axes, values: np.ndarray | pd.Series, *, log_ratio: float = 1
 
 
 def _pct_tick(x: float, _pos: object = None) -> str:
-    s = f"{x * 100:.1f}".rstrip("0").rstrip(".")
-    return ("0" if s in ("0", "-0") else s).replace("-", "\u2212") + "%"
+    return minus(fmt.pct_tick(x))
 
 
 def pct_axis(ax: Axes) -> None:
