@@ -13,14 +13,16 @@ import logging
 from datetime import timedelta
 
 import discord
-from discord import app_commands
+from discord import app_commands, ui
 from discord.ext import commands, tasks
 
+from bot.adapter import views
 from bot.adapter.embeds import insight_embed
 from bot.adapter.options import Symbol
 from bot.adapter.poster import AlertPoster, alert_text, missing_permissions
 from bot.analytics.signals import parse_signal
 from bot.errors import BadInput
+from bot.insights import after_signal
 from bot.market.symbols import resolve
 from bot.scheduling import alertstore
 from bot.scheduling.alerts import Firing, SignalRecord, latest_final, signal_record
@@ -59,6 +61,44 @@ async def paused_summary(store, guild_id: int) -> str | None:
     return text[:1000]
 
 
+ASK_A_MANAGER = ("Only a server manager (Manage Server) can add alerts: ask one to press "
+                 "this button, or to run /alert add.")
+
+
+class AlertMeButton(ui.DynamicItem[ui.Button], template=views._after_template("alert")):
+    """"Alert me when this happens" under every /after answer: the add flow, prefilled.
+
+    The question rides in the custom_id like the other /after buttons (so it works after a
+    restart). A manager gets the /alert add reply for the answer's signal and target, posting
+    in this channel; anyone else a private line.
+    """
+
+    def __init__(self, query: views.AfterQuery) -> None:
+        self.query = query
+        super().__init__(ui.Button(
+            label="Alert me when this happens", style=discord.ButtonStyle.primary,
+            custom_id=views._after_id("alert", query), row=1,
+        ))
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match, /):  # type: ignore[override]
+        return cls(views._query_from(match))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await views.guarded(interaction, lambda: self._press(interaction))
+
+    async def _press(self, interaction: discord.Interaction) -> None:
+        if interaction.guild is None or not interaction.permissions.manage_guild:
+            await interaction.response.send_message(ASK_A_MANAGER, ephemeral=True)
+            return
+        if self.query.lost:
+            raise BadInput("This button has expired; add the alert with /alert add.")
+        cog = interaction.client.get_cog("Alerts")  # type: ignore[attr-defined]
+        signal = after_signal(self.query.trigger, min_gap=self.query.min_gap,
+                              event=self.query.event)
+        await cog.add_flow(interaction, signal.canonical, self.query.target, None, None)
+
+
 class Alerts(commands.Cog):
     alert = app_commands.Group(
         name="alert",
@@ -83,11 +123,19 @@ class Alerts(commands.Cog):
         return self.bot.store  # type: ignore[attr-defined]
 
     async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(AlertMeButton)
+        # Reloading this extension makes a new class: drop an earlier one, never show two.
+        views.AFTER_EXTRAS[:] = [f for f in views.AFTER_EXTRAS
+                                 if getattr(f, "__qualname__", None) != "AlertMeButton"]
+        views.register_after_extra(AlertMeButton)
         if self.config.enabled:
             self.loop.start()
 
     async def cog_unload(self) -> None:
         self.loop.cancel()
+        self.bot.remove_dynamic_items(AlertMeButton)
+        if AlertMeButton in views.AFTER_EXTRAS:
+            views.AFTER_EXTRAS.remove(AlertMeButton)
 
     @tasks.loop(minutes=15)
     async def loop(self) -> None:

@@ -37,6 +37,7 @@ from tests.bot_harness import (
 )
 from tests.discord_standin import DiscordStandin
 from tests.market_fixtures import cycling_index, daily_crypto, write_yahoo_csv
+from tests.standin_press import buttons, press_button
 
 PNG = b"\x89PNG\r\n\x1a\n"
 EVENT_ROW = 2337  # cycle 9's fresh ATH: 2014-12-17
@@ -396,3 +397,38 @@ async def test_the_background_loop_fires_on_its_own(standin, tmp_path, prices) -
         checks = poster(bot).checks
         await until(lambda: poster(bot).checks > checks + 2, "more checks")
         assert len(posts(standin, GENERAL)) == 1
+
+
+# ---- "Alert me when this happens" under /after ------------------------------------------------
+
+
+async def test_the_after_button_adds_for_a_manager_and_sends_a_member_to_one(
+    standin, config_path
+) -> None:
+    mods, manager, member = 4_200_000_000_000_000_888, 9_900, 9_901
+    standin.guilds[GUILD].add_role(mods, "mods", ADMIN_PERMS)
+    standin.guilds[GUILD].add_member(manager, [mods])
+    async with riskon(standin, config_path, clock=ManualClock(CREATED)) as bot:
+        asked = await slash(standin, "after", {"trigger": "^RUT", "target": "BTC-USD"})
+        await asked.wait_callback(20)
+        message = (await asked.wait_followup(60)).message
+        custom_id = buttons(message)["Alert me when this happens"]
+
+        press = await press_button(standin, message, custom_id, user_id=member)
+        callback = await press.wait_callback(10)
+        assert callback.type == 4 and callback.ephemeral
+        assert callback.data["content"].startswith("Only a server manager (Manage Server)")
+        assert await alertstore.of_guild(bot.store, GUILD) == []
+
+        press = await press_button(standin, message, custom_id, user_id=manager)
+        callback = await press.wait_callback(10)
+        assert callback.type == 5
+        added = await press.wait_followup(60)
+        assert added.ephemeral
+        assert added.content.startswith(
+            f"Alert #1 added: `^RUT ath`, posting the study of BTC-USD in <#{GENERAL}>")
+        assert added.files[0].data.startswith(PNG)
+        (alert,) = await alertstore.of_guild(bot.store, GUILD)
+        assert (alert.signal, alert.target, alert.channel_id, alert.created_by) == (
+            "^RUT ath", "BTC-USD", GENERAL, manager)
+        assert posts(standin, GENERAL) == []  # adding posts nothing in the channel
