@@ -104,6 +104,17 @@ def render_brief(seed: int = 4) -> bytes:
     return brief_chart(panels, title="Morning brief", footer=FOOT)
 
 
+def render_signal(seed: int = 8, n: int = 3000, drift: float = 0.0004, title: str = "t",
+                  subtitle: str = "10 events", footer: str = FOOT) -> bytes:
+    from bot.charts.signal import SignalPanel, signal_chart
+
+    close = walk(n, seed, drift=drift)
+    rsi = pd.Series(50 + 20 * np.sin(np.arange(close.size) / 15), index=close.index)
+    panel = SignalPanel("^RUT rsi 14 < 30", rsi, rsi * 0 + 30, "RSI 14", "< 30", "rsi")
+    return signal_chart(close, events=list(close.index[::300]), panel=panel, title=title,
+                        subtitle=subtitle, footer=footer)
+
+
 # One sample per chart module (the key is the module's name in bot/charts/): every chart test,
 # the readability check in tests/test_charts_readable.py included, iterates this.
 RENDERERS = {
@@ -112,6 +123,7 @@ RENDERERS = {
     "correlation": (render_corr, MAIN_SIZE),
     "quote": (render_quote, SMALL_SIZE),
     "brief": (render_brief, brief_size(6)),
+    "signal": (render_signal, MAIN_SIZE),
 }
 
 def _scaled(s: pd.Series, last: float) -> pd.Series:
@@ -139,6 +151,9 @@ STRESS = {
                                   lookback=pd.Timedelta(days=30)),
               lambda: quote_chart(walk(9000, 9, drift=0.001), title="Max", footer=FOOT,
                                   lookback=None)],
+    # ~35 years from 100 to ~25,000: a log axis and a five-digit price tag.
+    "signal": [lambda: render_signal(n=9000, seed=3, drift=0.0006,
+                                     title="^RUT: RSI 14 below 30 (gap 63 sessions)")],
     "brief": [lambda: brief_chart([(f"SYMBOL-{i}-LONGNAME", walk(2000, i) * 10 ** (i % 6))
                                    for i in range(16)], title=LONG_TITLE, footer=LONG_FOOT),
               lambda: brief_chart([("^GSPC", walk(600, 1))], title="Brief", footer=FOOT)],
