@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS = (
     "cogs.market", "cogs.study", "cogs.corr", "cogs.help", "cogs.admin", "cogs.brief", "cogs.ask",
-    "cogs.alerts",
+    "cogs.alerts", "cogs.signal",
 )
 
 TOKEN_HELP = (
