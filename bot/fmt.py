@@ -58,6 +58,63 @@ def price(value: float | None) -> str:
     return f"{v:.{decimals}f}"
 
 
+def compact(value: float | None) -> str:
+    """An axis level in few characters: 1,234 / 65.2k / 1.2M / 3.4B / 12.5 / 0.0123.
+
+    Chart axes have no room for a price's two decimals; this is the same number shortened
+    (never scientific notation, no signed zero). Non-numbers give "" (an unlabelled tick)."""
+    if not is_num(value) or not math.isfinite(float(value)):  # type: ignore[arg-type]
+        return ""
+    x = float(value)  # type: ignore[arg-type]
+    a = abs(x)
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
+        if a >= size:
+            v = x / size
+            # Past 999T no price is real (only broken data): short beats exact there.
+            text = f"{v:.3g}{suffix}" if abs(v) < 1000 else f"{x:.2g}"
+            break
+    else:
+        if a >= 1e5:
+            text = f"{x / 1e3:.0f}k"
+        elif a >= 1e4:
+            text = f"{x / 1e3:.3g}k"
+        elif a >= 100:
+            text = f"{x:,.0f}"
+        elif a >= 1:
+            text = f"{x:.4g}"
+        elif a == 0:
+            text = "0"
+        else:  # three significant digits, never "1.2e-05"
+            text = f"{x:.{-math.floor(math.log10(a)) + 2}f}".rstrip("0").rstrip(".")
+    return _unsigned_zero(text)
+
+
+def pct_tick(value: float | None) -> str:
+    """A fraction as an axis percentage: 0.25 -> '25%', 0.125 -> '12.5%', 12.5 -> '1,250%'.
+
+    No '+' (an axis is read by position), a decimal only where the tick needs one, no signed
+    zero."""
+    if not is_num(value) or not math.isfinite(float(value)):  # type: ignore[arg-type]
+        return ""
+    text = f"{float(value) * 100:,.1f}".rstrip("0").rstrip(".")  # type: ignore[arg-type]
+    return _unsigned_zero(text) + "%"
+
+
+def corr(value: float | None) -> str:
+    """A correlation as people read it: '+0.32', '-0.45', '0.00' (no signed zero)."""
+    if not is_num(value):
+        return "n/a"
+    text = f"{float(value):+.2f}"  # type: ignore[arg-type]
+    return "0.00" if text in ("+0.00", "-0.00") else text
+
+
+def _unsigned_zero(text: str) -> str:
+    """'-0', '-0.00', '-0k' -> without the sign: a value that reads as zero has none."""
+    if text.startswith("-") and not any(c in "123456789" for c in text):
+        return text[1:]
+    return text
+
+
 def number(value: float | int | None, digits: int = 0) -> str:
     """A count or level with thousands separators: 2998 -> '2,998'."""
     if not is_num(value):  # type: ignore[arg-type]

@@ -32,13 +32,10 @@ class Brief(commands.Cog):
         )
 
     async def cog_load(self) -> None:
-        try:
-            # A restart resolves its predecessor's open claims at once (postlog.owner_dead).
-            await self.poster.maintain()
-        except Exception:
-            # The store may be locked for a moment: the maintenance loop tries again shortly,
-            # and the brief must not stay off for a transient error at start-up.
-            log.exception("Resolving open posting claims at start-up failed; retrying soon")
+        # A restart resolves its predecessor's open claims at once (postlog.owner_dead). A
+        # failure (the store locked past its busy timeout) fails the load: the bot retries it
+        # within [store] lock_wait_seconds or refuses to start, never runs without briefs.
+        await self.poster.maintain()
         self.loop.start()
         self.maintenance.start()
 
@@ -72,6 +69,7 @@ class Brief(commands.Cog):
     @app_commands.command(name="brief", description="Today's market brief for this server.")
     @cooldown
     async def brief(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True)  # before the store: it may be locked
         if interaction.guild_id is not None:
             watchlist = (await self.bot.settings.get(interaction.guild_id)).watchlist
         else:

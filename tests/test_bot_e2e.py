@@ -17,6 +17,7 @@ from tests.bot_harness import (
     NO_FILES,
     TOKEN,
     LoopLag,
+    private_reply,
     riskon,
     write_config,
 )
@@ -189,20 +190,18 @@ async def test_admin_settings_survive_a_restart(standin, config_path) -> None:
             ("config channel", {"channel": GENERAL}),
             ("config time", {"time": "7:45"}),
             ("config timezone", {"zone": "europe/london"}),
-            ("config watchlist add", {"symbol": "gold"}),
+            ("config watchlist remove", {"symbol": "^IXIC"}),
             ("config brief", {"state": "on"}),
         ]:
             ix = await slash(standin, name, options, channel_id=GENERAL, permissions=ADMIN_PERMS)
-            callback = await ix.wait_callback(5)
-            assert callback.type == 4 and callback.ephemeral, callback.data
+            await private_reply(ix)
         assert first.is_ready()
     async with riskon(standin, config_path):
         ix = await slash(standin, "config show", channel_id=GENERAL, permissions=ADMIN_PERMS)
-        callback = await ix.wait_callback(5)
-        fields = {f["name"]: f["value"] for f in callback.data["embeds"][0]["fields"]}
+        fields = {f["name"]: f["value"] for f in (await private_reply(ix))["embeds"][0]["fields"]}
         assert fields["Time"] == "07:45 Europe/London"
         assert fields["Channel"] == f"<#{GENERAL}>" and fields["Brief"] == "on"
-        assert "GC=F" in fields["Watchlist"]
+        assert "^GSPC" in fields["Watchlist"] and "^IXIC" not in fields["Watchlist"]
 
 
 async def test_token_never_reaches_logs(standin, config_path, caplog) -> None:
@@ -298,14 +297,13 @@ async def test_our_bug_is_logged_with_an_id_and_answered_with_an_apology(standin
     assert record.exc_info and record.exc_info[0] is ZeroDivisionError
 
 
-async def test_a_failing_cog_is_logged_and_the_rest_load(standin, config_path, monkeypatch,
-                                                         caplog) -> None:
+async def test_a_cog_that_fails_to_load_refuses_start(standin, config_path, monkeypatch) -> None:
+    """A bot without one of its subsystems must not run on silently: one line, no start."""
     import bot.adapter.app
 
     app = bot.adapter.app
-    monkeypatch.setattr(app, "EXTENSIONS", ("cogs.no_such_cog", *app.EXTENSIONS))
-    async with riskon(standin, config_path) as running:
-        assert list(running.failed_extensions) == ["cogs.no_such_cog"]
-        assert "cogs.no_such_cog" in caplog.text
-        ix = await slash(standin, "quote", {"symbol": "btc"})
-        await public_answer(ix)
+    monkeypatch.setattr(app, "EXTENSIONS", (*app.EXTENSIONS, "cogs.no_such_cog"))
+    with pytest.raises(app.StartupError, match=r"cogs\.no_such_cog failed to load") as failure:
+        async with riskon(standin, config_path):
+            pass
+    assert "\n" not in str(failure.value)

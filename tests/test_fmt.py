@@ -90,3 +90,50 @@ def test_episode_table_fits_a_phone_and_keeps_completed_episodes() -> None:
     assert "2024-01-01" in block  # ...then the oldest completed: the newest completed stay
     assert "earlier and 3 running episode(s) not shown" in block
     assert len(block) <= 1024
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0.0, "0"), (-0.0, "0"), (-0.0001, "-0.0001"), (0.0123, "0.0123"), (0.00001, "0.00001"),
+        (0.5, "0.5"), (99.99, "99.99"), (123.4, "123"), (1234, "1,234"), (-1234, "-1,234"),
+        (12_345, "12.3k"), (123_456, "123k"), (1.2e6, "1.2M"), (3.4e9, "3.4B"), (1.234e12, "1.23T"),
+        (math.nan, ""), (None, ""), (math.inf, ""),
+    ],
+)
+def test_compact_axis_numbers_are_short_separated_and_never_scientific(value, text) -> None:
+    assert fmt.compact(value) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(0.0, "0%"), (-0.0, "0%"), (-1e-9, "0%"), (0.25, "25%"), (0.125, "12.5%"),
+     (-0.2, "-20%"), (12.5, "1,250%"), (math.nan, "")],
+)
+def test_pct_tick_drops_needless_decimals_and_the_sign_of_zero(value, text) -> None:
+    assert fmt.pct_tick(value) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(0.321, "+0.32"), (-0.456, "-0.46"), (-0.001, "0.00"), (0.0, "0.00"), (None, "n/a")],
+)
+def test_correlations_have_two_decimals_and_no_signed_zero(value, text) -> None:
+    assert fmt.corr(value) == text
+
+
+@pytest.mark.parametrize("value", [-123_456.789, -0.0004, -0.0, 0.0, 0.07, 1_234.5, 2.5e6])
+def test_chart_numbers_are_fmt_numbers_with_a_true_minus(value) -> None:
+    """One set of rules: the chart theme's formatters are fmt's, typeset with U+2212."""
+    from bot.charts import theme
+
+    def typeset(text: str) -> str:
+        return text.replace("-", "\u2212")
+
+    assert theme.fmt_num(value) == typeset(fmt.compact(value))
+    assert theme.fmt_price(value) == typeset(fmt.price(value))
+    assert theme.fmt_pct(value, 2) == typeset(fmt.pct(value, 2))
+    assert theme.fmt_pct(value, sign=False) == typeset(fmt.pct(value, signed=False))
+    assert theme._pct_tick(value) == typeset(fmt.pct_tick(value))
+    assert theme.fmt_corr(value / 1e6) == typeset(fmt.corr(value / 1e6))
+    assert "\u22120" != theme.fmt_num(-0.0) and "-" not in theme.fmt_price(value)
