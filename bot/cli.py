@@ -149,6 +149,9 @@ def _ask(args: argparse.Namespace) -> int:
 
         understanding = understand(args.text)
         args.reading = understanding.reading
+    from bot.charts.render import draw_one_chart_only
+
+    draw_one_chart_only()  # one chart per process: the fast-drawing self-checks cost more
     insight = asyncio.run(_answer(args, config))
     chart_path = None
     if insight.chart_png:
@@ -175,7 +178,7 @@ async def _answer(args: argparse.Namespace, config: Config) -> Insight:
 
     # With --data the answer comes from files: keep the cache in memory, leave nothing behind.
     async with Store(":memory:") if args.data else store_for(config.store) as store:
-        services = build_services(config, store, csv_dir=args.data)
+        services = build_services(config, store, csv_dir=args.data, persist=not args.data)
         try:
             return await _question(args, config, services.insights)
         finally:

@@ -17,13 +17,16 @@ import io
 import logging
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import aiohttp
 import numpy as np
 import pandas as pd
 
 from bot.errors import NoData, ProviderError, UnknownSymbol
 from bot.market.csvdir import MalformedFile, parse_dates, parse_numbers, read_table
+
+if TYPE_CHECKING:  # aiohttp is imported when FRED is first asked, not with this module
+    import aiohttp
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +95,8 @@ class FredProvider:
         self._session = session
 
     async def series(self, series_id: str, start: datetime.date | None = None) -> pd.Series:
+        import aiohttp
+
         check_series_id(series_id)
         params = {"id": series_id}
         if start is not None:
