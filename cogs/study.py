@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import defaults
 from bot.adapter import views
 from bot.adapter.options import Symbol, cooldown
 from bot.insights import MIN_GAP_RANGE
@@ -42,7 +43,8 @@ class Study(commands.Cog):
         trigger="The asset whose records are the events, e.g. russell 2000",
         target="The asset to follow after each event, e.g. bitcoin",
         horizon="The longest window to measure (shorter standard ones are shown too)",
-        min_gap="Sessions since the previous record for a record to count (default 63)",
+        min_gap="Sessions since the previous record for a record to count "
+        f"(default {defaults.MIN_GAP})",
         event="ath: fresh all-time highs; breakout: a close above the prior 52-week high",
     )
     @app_commands.choices(horizon=HORIZON_CHOICES)
@@ -53,7 +55,7 @@ class Study(commands.Cog):
         trigger: Symbol,
         target: Symbol,
         horizon: int = 365,
-        min_gap: app_commands.Range[int, MIN_GAP_RANGE[0], MIN_GAP_RANGE[1]] = 63,
+        min_gap: app_commands.Range[int, MIN_GAP_RANGE[0], MIN_GAP_RANGE[1]] = defaults.MIN_GAP,
         event: Literal["ath", "breakout"] = "ath",
     ) -> None:
         query = views.AfterQuery(trigger.symbol, target.symbol, horizon, min_gap, event)

@@ -143,15 +143,6 @@ class MarketData:
     def max_age(self, symbol: str) -> datetime.timedelta:
         return self.max_age_crypto if is_round_the_clock(symbol) else self.max_age_equity
 
-    def forget(self, symbol: str | None = None) -> None:
-        """Drop the in-memory layer (one symbol or all); SQLite is untouched."""
-        if symbol is None:
-            self._memory.clear()
-            self._negative.clear()
-        else:
-            self._memory.pop(symbol, None)
-            self._negative.pop(symbol, None)
-
     # -- internals -----------------------------------------------------------------------------
     def _finished(self, symbol: str, task: asyncio.Task[PriceHistory]) -> None:
         if self._inflight.get(symbol) is task:

@@ -33,15 +33,6 @@ log = logging.getLogger(__name__)
 SOURCE = "FRED"
 DEFAULT_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
 
-#: Series riskon talks about, with what they measure (units as FRED publishes them).
-KNOWN_SERIES: dict[str, str] = {
-    "WALCL": "Fed total assets, millions USD (weekly)",
-    "RRPONTSYD": "Overnight reverse repo, billions USD (daily)",
-    "WTREGEN": "Treasury General Account, millions USD (weekly)",
-    "BAMLH0A0HYM2": "US high-yield option-adjusted spread, percent (daily)",
-    "DGS10": "10-year Treasury constant-maturity yield, percent (daily)",
-}
-
 #: FRED ids are upper-case letters, digits and underscores; anything else never reaches a URL.
 SERIES_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_]{0,29}$")
 
