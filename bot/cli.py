@@ -98,6 +98,16 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"sessions of prior highs a breakout must clear "
         f"(default {defaults.BREAKOUT_LOOKBACK})",
     )
+    p = questions.add_parser(
+        "signal",
+        parents=[common],
+        help="when did a signal fire? count, dates, whether it holds today, a chart",
+    )
+    p.add_argument(
+        "signal",
+        metavar="SIGNAL",
+        help="e.g. '^VIX close > 30', '^GSPC sma 50 > sma 200', 'btc rsi 14 < 30'",
+    )
     p = questions.add_parser("corr", parents=[common], help="correlation of daily returns")
     p.add_argument("a")
     p.add_argument("b")
@@ -211,6 +221,8 @@ async def _question(args: argparse.Namespace, config: Config, insights: Insights
             event=args.event,
             lookback=args.lookback,
         )
+    elif q == "signal":
+        insight = await insights.signal(args.signal)
     elif q == "corr":
         insight = await insights.correlation(args.a, args.b, window=args.window)
     else:

@@ -78,6 +78,9 @@ class StoreConfig:
     path: str = "riskon.sqlite3"  # the SQLite file, used when url is empty
     # "postgresql://user@host:port/db": PostgreSQL, shared by every process that names it.
     url: str = ""
+    # Start-up waits this long for another process to release the database's write lock
+    # (SQLite) or migration lock (PostgreSQL), then refuses to start with one line; 0: refuse.
+    lock_wait_seconds: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -205,6 +208,8 @@ def _check(section: str, key: str, value: Any) -> str | None:
     elif name == ("store", "url"):
         ok = value == "" or value.startswith(("postgresql://", "postgres://"))
         expected = 'a PostgreSQL URL "postgresql://user@host:5432/dbname", or "" for SQLite'
+    elif name == ("store", "lock_wait_seconds"):
+        ok, expected = 0 <= value <= 3600, "a number of seconds from 0 to 3600"
     elif name == ("discord", "shard_ids"):
         ok, expected = _shard_ids_ok(value), 'a shard range such as "0-7" (or "0-3,8-11")'
     elif name == ("discord", "shard_count"):

@@ -26,6 +26,7 @@ from bot.answers.brief import BriefInputs, answer_brief
 from bot.answers.corr import answer_correlation
 from bot.answers.model import Insight, Table
 from bot.answers.quote import CHART_RANGES, answer_quote
+from bot.answers.signal import answer_signal
 from bot.defaults import HORIZON_RANGE, LOOKBACK_RANGE, MIN_GAP_RANGE, WINDOW_RANGE
 from bot.errors import BadInput, DataUnavailable, RiskonError, UnknownSymbol, UserError
 from bot.market.symbols import Asset, resolve
@@ -181,6 +182,16 @@ class Insights:
             target_asset,
             histories[target_asset.symbol],
             horizons=chosen,
+        )
+
+    async def signal(self, text: str) -> Insight:
+        """When a signal fired: its events, rate, whether it holds today, and a chart. A bare
+        symbol means its fresh all-time highs, as in /after."""
+        signal = after_signal(text)
+        assets = {s: resolve(s) for s in signal.symbols}
+        fetched = await self._histories(*assets.values())
+        return await self._offload(
+            answer_signal, signal, assets, dict(zip(assets, fetched, strict=True))
         )
 
     async def correlation(self, a: str, b: str, *, window: int = defaults.CORR_WINDOW) -> Insight:

@@ -26,8 +26,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,6 +188,25 @@ class StoreError(RiskonError, RuntimeError):
     """The database cannot be opened or used; the message is one line naming what to fix."""
 
 
+#: How long start-up waits, by default, for another process to release the database's write
+#: lock (`[store] lock_wait_seconds`); past it riskon refuses to start with one line.
+DEFAULT_LOCK_WAIT = 30.0
+#: The busy timeout once open: a running bot's writes are short, and a command must not hang.
+RUNTIME_BUSY_MS = 5000
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    """Whether `exc` is "another process holds the lock" (SQLite busy/locked), i.e. worth a
+    retry, as opposed to a database that can never work."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return True
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
 class Store:
     """The store interface. `Store(path)` opens SQLite, `Store("postgresql://...")` PostgreSQL.
 
@@ -230,6 +252,16 @@ class Store:
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         raise NotImplementedError
 
+    async def fetchall_bulk(
+        self, sql: str, params: Iterable[Any] = ()
+    ) -> list[tuple[Any, ...]]:
+        """`fetchall` for results of 100,000 rows: decoded beside the event loop, not on it.
+
+        SQLite's driver already decodes in its own thread, so this is `fetchall` there; the
+        PostgreSQL backend overrides it (asyncpg decodes on the loop that awaits it).
+        """
+        return await self.fetchall(sql, params)
+
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> tuple[Any, ...] | None:
         raise NotImplementedError
 
@@ -264,7 +296,8 @@ async def _no_guard() -> AsyncIterator[bool]:
 
 def store_for(config: StoreConfig) -> Store:
     """The store `[store]` names, not yet open: PostgreSQL for `url`, else SQLite at `path`."""
-    return Store(config.url) if config.url else Store(config.path)
+    target = config.url or config.path
+    return Store(target, lock_wait=config.lock_wait_seconds)
 
 
 async def open_store(config: StoreConfig) -> Store:
@@ -277,10 +310,12 @@ class SqliteStore(Store):
     backend = "sqlite"
 
     def __init__(
-        self, path: str | Path, migrations: Sequence[str | Migration] = MIGRATIONS
+        self, path: str | Path, migrations: Sequence[str | Migration] = MIGRATIONS, *,
+        lock_wait: float = DEFAULT_LOCK_WAIT,
     ) -> None:
         self.path = Path(path)
         self._migrations: tuple[str | Migration, ...] = tuple(migrations)
+        self._lock_wait = lock_wait
         self._db: aiosqlite.Connection | None = None
         # One transaction at a time: statements of two coroutines must never interleave
         # inside one BEGIN..COMMIT on the shared connection.
@@ -296,21 +331,107 @@ class SqliteStore(Store):
         return self._db
 
     async def open(self) -> Store:
-        if self.path.parent != Path():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so Python's sqlite3 never
-        # opens implicit transactions behind our back.
-        self._db = await aiosqlite.connect(self.path, isolation_level=None)
-        await self._db.execute("PRAGMA journal_mode=WAL")
-        await self._db.execute("PRAGMA foreign_keys=ON")
-        await self._db.execute("PRAGMA synchronous=NORMAL")
-        await self._db.execute("PRAGMA busy_timeout=5000")
+        """Open, migrate and prove the file writable, or raise `StoreError` naming the file.
+
+        Every failure (not a database, a directory, a newer schema, a read-only file, a lock
+        held past `lock_wait` seconds) is one line, and the connection's thread is always
+        stopped first: a thread left running keeps the process alive after the error.
+        """
+        self._check_path()
         try:
-            await self._migrate()
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves, so Python's sqlite3 never
+            # opens implicit transactions behind our back.
+            self._db = await aiosqlite.connect(self.path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(self._explain(exc)) from None
+        try:
+            # The busy timeout first: `journal_mode=WAL` on a fresh file needs the write lock.
+            await self._db.execute("PRAGMA busy_timeout=500")
+            await self._wait_for_lock(self._prepare)
+            await self._db.execute(f"PRAGMA busy_timeout={RUNTIME_BUSY_MS}")
+        except sqlite3.Error as exc:
+            await self.close()
+            raise StoreError(self._explain(exc)) from None
         except BaseException:
             await self.close()  # never leave the connection's thread behind a failed open
             raise
         return self
+
+    def _check_path(self) -> None:
+        """What the file system can tell before SQLite tries: one line instead of an OSError
+        (which the bot would otherwise take for a network problem)."""
+        if str(self.path) == ":memory:":
+            return
+        if self.path.is_dir():
+            raise StoreError(f"{self.path} is a directory, not a database file; "
+                             "set [store] path to a file name.")
+        parent = self.path.parent
+        existing = next((p for p in (parent, *parent.parents) if p.exists()), None)
+        if existing is not None and not existing.is_dir():
+            raise StoreError(f"cannot use {self.path}: {existing} is not a folder but a file; "
+                             "set [store] path elsewhere.")
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the folder {parent} for the database {self.path} "
+                             f"({exc.strerror or exc}); set [store] path elsewhere.") from None
+        writable = os.access(self.path, os.W_OK) if self.path.exists() else True
+        if not (writable and os.access(parent, os.W_OK)):
+            raise StoreError(f"{self.path} is read-only (riskon writes settings and posting "
+                             "records there); fix its permissions or set [store] path.")
+
+    async def _prepare(self) -> None:
+        db = self.db
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA foreign_keys=ON")
+        await db.execute("PRAGMA synchronous=NORMAL")
+        await self._migrate()
+        # Prove the file writable now, not at the first /config: a read-only store is refused
+        # at start (rewriting user_version with its own value is a real, harmless write).
+        async with self.transaction() as tx:
+            async with tx.execute("PRAGMA user_version") as cursor:
+                row = await cursor.fetchone()
+            await tx.execute(f"PRAGMA user_version = {int(row[0]) if row else 0}")
+
+    async def _wait_for_lock(self, step: Callable[[], Awaitable[None]]) -> None:
+        """Run `step`, retrying while another process holds the write lock, for up to
+        `lock_wait` seconds (one log line when the wait starts), then refuse with one line."""
+        deadline = time.monotonic() + self._lock_wait
+        waiting = False
+        while True:
+            try:
+                await step()
+                return
+            except sqlite3.OperationalError as exc:
+                if not is_lock_error(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        f"{self.path} is locked by another process (held for over "
+                        f"{self._lock_wait:g} s); stop that process or raise "
+                        "[store] lock_wait_seconds."
+                    ) from None
+                if not waiting:
+                    waiting = True
+                    log.warning("%s is locked by another process; waiting up to %g s for it",
+                                self.path, self._lock_wait)
+                await asyncio.sleep(0.2)
+
+    def _explain(self, exc: sqlite3.Error) -> str:
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        low = text.lower()
+        damaged = isinstance(exc, sqlite3.DatabaseError) and not isinstance(
+            exc, sqlite3.OperationalError)
+        if damaged or "not a database" in low or "malformed" in low:
+            return (f"{self.path} is not a usable SQLite database ({text}); move it aside "
+                    "or set [store] path to another file.")
+        if "readonly" in low or "read-only" in low:
+            return (f"{self.path} is read-only ({text}); riskon writes settings and posting "
+                    "records there: fix its permissions or set [store] path.")
+        if is_lock_error(exc):
+            return (f"{self.path} is locked by another process ({text}); stop that process "
+                    "or raise [store] lock_wait_seconds.")
+        return f"cannot open the database {self.path} ({text}); check [store] path."
 
     async def close(self) -> None:
         if self._db is not None:
@@ -336,7 +457,7 @@ class SqliteStore(Store):
     async def _migrate(self) -> None:
         current = await self.version()
         if current > len(self._migrations):
-            raise RuntimeError(
+            raise StoreError(
                 f"{self.path} is at schema version {current}, newer than this riskon "
                 f"({len(self._migrations)}); upgrade riskon instead of downgrading the database."
             )

@@ -152,6 +152,11 @@ class Admin(commands.Cog):
             embed.add_field(
                 name="Last brief", value=f"{last.day}: {last.status}, {last.detail}", inline=False
             )
+        from cogs.alerts import paused_summary
+
+        paused = await paused_summary(self.bot.store, interaction.guild_id)  # type: ignore[attr-defined]
+        if paused:
+            embed.add_field(name="Alerts paused", value=paused, inline=False)
         await interaction.followup.send(
             brief_status(settings, self._now()), embed=embed, ephemeral=True
         )

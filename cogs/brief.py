@@ -32,13 +32,10 @@ class Brief(commands.Cog):
         )
 
     async def cog_load(self) -> None:
-        try:
-            # A restart resolves its predecessor's open claims at once (postlog.owner_dead).
-            await self.poster.maintain()
-        except Exception:
-            # The store may be locked for a moment: the maintenance loop tries again shortly,
-            # and the brief must not stay off for a transient error at start-up.
-            log.exception("Resolving open posting claims at start-up failed; retrying soon")
+        # A restart resolves its predecessor's open claims at once (postlog.owner_dead). A
+        # failure (the store locked past its busy timeout) fails the load: the bot retries it
+        # within [store] lock_wait_seconds or refuses to start, never runs without briefs.
+        await self.poster.maintain()
         self.loop.start()
         self.maintenance.start()
 

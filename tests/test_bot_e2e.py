@@ -297,14 +297,13 @@ async def test_our_bug_is_logged_with_an_id_and_answered_with_an_apology(standin
     assert record.exc_info and record.exc_info[0] is ZeroDivisionError
 
 
-async def test_a_failing_cog_is_logged_and_the_rest_load(standin, config_path, monkeypatch,
-                                                         caplog) -> None:
+async def test_a_cog_that_fails_to_load_refuses_start(standin, config_path, monkeypatch) -> None:
+    """A bot without one of its subsystems must not run on silently: one line, no start."""
     import bot.adapter.app
 
     app = bot.adapter.app
-    monkeypatch.setattr(app, "EXTENSIONS", ("cogs.no_such_cog", *app.EXTENSIONS))
-    async with riskon(standin, config_path) as running:
-        assert list(running.failed_extensions) == ["cogs.no_such_cog"]
-        assert "cogs.no_such_cog" in caplog.text
-        ix = await slash(standin, "quote", {"symbol": "btc"})
-        await public_answer(ix)
+    monkeypatch.setattr(app, "EXTENSIONS", (*app.EXTENSIONS, "cogs.no_such_cog"))
+    with pytest.raises(app.StartupError, match=r"cogs\.no_such_cog failed to load") as failure:
+        async with riskon(standin, config_path):
+            pass
+    assert "\n" not in str(failure.value)

@@ -80,7 +80,7 @@ async def test_after_buttons_change_the_askers_message_in_place(standin, bot) ->
     custom_id, select = horizon_select(message)
     assert [o["value"] for o in select["options"]] == ["30", "90", "180", "365", "730"]
     assert [o["value"] for o in select["options"] if o.get("default")] == ["365"]
-    assert set(buttons(message)) == {"Swap", "All episodes"}
+    assert set(buttons(message)) == {"Swap", "All episodes", "Alert me when this happens"}
 
     press = await press_button(standin, message, custom_id, user_id=asker, values=["90"])
     assert (await press.wait_callback(10)).type == 6  # a deferred update: no new message

@@ -69,7 +69,7 @@ async def test_newer_database_is_refused(store_target) -> None:
 
 async def test_failed_migration_leaves_previous_version(store_target) -> None:
     broken = (*MIGRATIONS[:1], "CREATE TABLE half (x INTEGER); INSERT INTO nowhere VALUES (1);")
-    with pytest.raises(db_errors(store_target)):
+    with pytest.raises((*db_errors(store_target), StoreError)):  # SQLite: one line, the file
         async with Store(store_target, migrations=broken):
             pass
     async with Store(store_target, migrations=MIGRATIONS[:1]) as store:

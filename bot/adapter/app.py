@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import sqlite3
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -24,21 +26,27 @@ from discord.ext import commands
 from bot.adapter.tree import RiskonTree
 from bot.compute import start_pool
 from bot.config import Config
+from bot.errors import RiskonError
 from bot.scheduling.postlog import new_owner
 from bot.services import Services, build_services
 from bot.settings import GuildSettingsRepo
-from bot.store import Store, store_for
+from bot.store import Store, StoreError, is_lock_error, store_for
 
 log = logging.getLogger(__name__)
 
 EXTENSIONS = (
-    "cogs.market", "cogs.study", "cogs.corr", "cogs.help", "cogs.admin", "cogs.brief", "cogs.ask"
+    "cogs.market", "cogs.study", "cogs.corr", "cogs.help", "cogs.admin", "cogs.brief", "cogs.ask",
+    "cogs.alerts", "cogs.signal",
 )
 
 TOKEN_HELP = (
     "riskon: no Discord bot token. Set DISCORD_TOKEN (or [discord] token in an untracked "
     "config.toml). `python -m bot ask ...` works without one."
 )
+
+
+class StartupError(RiskonError):
+    """The bot cannot start whole; the message is one line saying what and why."""
 
 
 def point_discord_at(api_base: str, gateway_url: str) -> None:
@@ -108,18 +116,24 @@ class RiskonBot(commands.AutoShardedBot):
         self._identified_at: dict[int, float] = {}  # identify bucket -> loop time
 
     async def setup_hook(self) -> None:
+        try:
+            await self._start_up()
+        except OSError as exc:  # a file riskon needs, never the network: login comes later
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise StartupError(
+                f"cannot start: {exc.strerror or exc}{where}; check the paths in the config."
+            ) from None
+
+    async def _start_up(self) -> None:
+        # Waits up to [store] lock_wait_seconds for another process's write lock, and proves
+        # the file writable: everything below starts on a store that works.
         self.store = await store_for(self.config.store).open()
         self.services = build_services(self.config, self.store)
         if self.config.compute.processes:
             workers = self.config.compute.processes
             self.services.insights.executor = await asyncio.to_thread(start_pool, workers)
         self.settings = GuildSettingsRepo(self.store, self.config.brief, clock=self.clock)
-        for name in EXTENSIONS:
-            try:
-                await self.load_extension(name)
-            except Exception as exc:
-                self.failed_extensions[name] = repr(exc)
-                log.exception("Could not load extension %s; the others still load", name)
+        await self._load_extensions()
         # Everything loaded so far (pandas, matplotlib, discord.py, the cogs) lives as long as
         # the process: move it out of the collector's sight, or a full collection walks it all
         # and stalls the loop for ~90 ms (measured on the first commands after start-up).
@@ -130,6 +144,38 @@ class RiskonBot(commands.AutoShardedBot):
             self.tree.copy_global_to(guild=guild)
             synced = await self.tree.sync(guild=guild)
             log.info("Synced %d commands to development guild %s", len(synced), guild_id)
+
+    async def _load_extensions(self) -> None:
+        """Load every cog or refuse to start: a bot running without /brief and its daily posts
+        (say) because the store was locked for a moment at start-up fails silently for days.
+
+        A cog that fails on a locked store is retried until `[store] lock_wait_seconds` after
+        start; any other failure, or the lock outlasting the wait, is one line and exit 1.
+        """
+        deadline = time.monotonic() + self.config.store.lock_wait_seconds
+        for name in EXTENSIONS:
+            waited = False
+            while True:
+                try:
+                    await self.load_extension(name)
+                    break
+                except commands.ExtensionError as exc:
+                    cause = getattr(exc, "original", None) or exc
+                    if is_lock_error(cause) and time.monotonic() < deadline:
+                        if not waited:
+                            waited = True
+                            log.warning("%s: the store is locked by another process; retrying "
+                                        "until the lock wait ends", name)
+                        await asyncio.sleep(0.5)
+                        continue
+                    self.failed_extensions[name] = repr(cause)
+                    if not isinstance(cause, (sqlite3.Error, StoreError)):
+                        log.error("Extension %s failed to load", name, exc_info=cause)
+                    reason = str(cause).splitlines()[0] if str(cause) else ""
+                    raise StartupError(
+                        f"cannot start: {name} failed to load ({type(cause).__name__}"
+                        f"{': ' + reason if reason else ''}); riskon does not run without it."
+                    ) from None
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         """Identify as fast as Discord allows: `max_concurrency` shards per 5 seconds.

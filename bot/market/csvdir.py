@@ -55,6 +55,20 @@ class CsvProvider:
         self.directory = Path(directory)
         # Shown in public footers: the folder's name, not the host's full path.
         self.name = f"CSV files ({self.directory.name or self.directory})"
+        self._read_mtimes: dict[str, int] = {}  # symbol -> the file's mtime when last read
+
+    def changed(self, symbol: str) -> bool:
+        """Whether `<symbol>.csv` changed (modification time) since this provider last read it.
+
+        A stat, no read: alerts ask it for every symbol at every check, so a file that gains
+        a row is re-read at the next check and an unchanged folder costs nothing. A file this
+        process never read counts as changed (the cache may come from an older process).
+        """
+        try:
+            mtime = (self.directory / f"{symbol}.csv").stat().st_mtime_ns
+        except OSError:
+            return False
+        return self._read_mtimes.get(symbol) != mtime
 
     async def daily(self, symbol: str, start: datetime.date | None = None) -> pd.DataFrame:
         check_symbol(symbol)
@@ -67,6 +81,7 @@ class CsvProvider:
             raise UnknownSymbol(
                 symbol, reason=f"There is no price file for {symbol} in {self.name}."
             )
+        mtime = path.stat().st_mtime_ns
         frame = _read_well_formed(path)
         if frame is None:  # something unusual: the strict reader says what and where
             raw = read_table(path, self.name, required=("Date", "Close"))
@@ -78,6 +93,7 @@ class CsvProvider:
         frame, _ = clean_bars(frame, source=self.name, symbol=symbol)
         if start is not None:
             frame = frame[frame.index >= pd.Timestamp(start)]
+        self._read_mtimes[symbol] = mtime
         if frame.empty:
             raise NoData(symbol, self.name, f"{path.name} has no usable rows")
         return frame
