@@ -164,9 +164,10 @@ def _ask(args: argparse.Namespace) -> int:
 
         understanding = understand(args.text)
         args.reading = understanding.reading
-    from bot.charts.render import draw_one_chart_only
+    if args.own_process:
+        from bot.charts.render import draw_one_chart_only
 
-    draw_one_chart_only()  # one chart per process: the fast-drawing self-checks cost more
+        draw_one_chart_only()  # one chart per process: the fast-drawing self-checks cost more
     insight = asyncio.run(_answer(args, config))
     chart_path = None
     if insight.chart_png:
@@ -232,7 +233,11 @@ async def _question(args: argparse.Namespace, config: Config, insights: Insights
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The program (`python -m bot`, `riskon`): `argv` None means the command line of a process
+    of its own, which then answers one question and exits; a caller passing `argv` (tests, a
+    script) shares its process, whose later charts must keep the fast drawing paths."""
     args = build_parser().parse_args(argv)
+    args.own_process = argv is None
     command = args.command or "run"
     try:
         if command == "ask":
