@@ -17,7 +17,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from . import theme as t
 from .ath import _copy_x_grid
 
-_LEFT, _RIGHT = 72, 118
+# Room for "log scale" beside the levels, and for a price tag like "104,512.37" at 16 pt.
+_LEFT, _RIGHT = 116, 150
 _BOTTOM = t.FOOTER_PX + 34
 _GAP = 14
 
