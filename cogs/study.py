@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import defaults
 from bot.adapter import views
 from bot.adapter.options import Symbol, cooldown
 from bot.adapter.signal_option import SignalText
@@ -43,7 +44,8 @@ class Study(commands.Cog):
         trigger="An asset (its fresh ATHs) or a signal, e.g. russell · ^VIX close > 30",
         target="The asset to follow after each event, e.g. bitcoin",
         horizon="The longest window to measure (shorter standard ones are shown too)",
-        min_gap="Sessions since the trigger last held for it to count again (default 63)",
+        min_gap="Sessions since the trigger last held for it to count again "
+        f"(default {defaults.MIN_GAP})",
         event="For a bare asset: ath = fresh all-time highs; breakout = above the 52-week high",
     )
     @app_commands.choices(horizon=HORIZON_CHOICES)

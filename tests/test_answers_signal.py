@@ -84,7 +84,7 @@ def test_long_event_lists_keep_the_table_short_and_the_json_whole() -> None:
     assert insight.data["count"] == expected > TABLE_ROWS
     assert len(insight.table.rows) == TABLE_ROWS and len(insight.data["events"]) == expected
     assert insight.notes == [
-        f"The table shows the {TABLE_ROWS} newest of {expected:,} events; --json has all."
+        f"The table shows the {TABLE_ROWS} newest of {expected:,} events."
     ]
 
 
@@ -141,3 +141,15 @@ def test_cli_signal_bad_text_is_exit_2_with_one_line(folder, capsys, text) -> No
     assert main(["ask", "signal", text, "--data", str(folder)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("riskon: ") and "\n" not in err
+
+
+def test_the_discord_table_keeps_the_newest_events() -> None:
+    from bot.adapter.embeds import table_block
+
+    n = 400
+    close = 100 + 10 * np.sin(np.arange(n) / 3.0)
+    frame = _ohlcv(pd.bdate_range("2020-01-01", periods=n), close, volume=1.0)
+    insight = ask("^GSPC close > 105 gap 1", {"^GSPC": frame})
+    block = table_block(insight.table)
+    assert "not shown" not in block  # nothing cut: the newest event is in the embed
+    assert insight.data["events"][0] in block

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from bot import defaults
 from bot.analytics._series import close_arrays
 from bot.errors import BadInput, UnknownSymbol
 from bot.market.symbols import lookup, resolve, search
@@ -51,7 +52,7 @@ __all__ = [
     "sma",
 ]
 
-DEFAULT_GAP = 63
+DEFAULT_GAP = defaults.MIN_GAP
 WINDOW_RANGE = (2, 2000)
 CHANGE_RANGE = (1, 2000)  # a lag, not a window: "change 1 < -5%" is a one-day fall
 GAP_RANGE = (1, 2520)

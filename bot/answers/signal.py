@@ -76,8 +76,9 @@ def signal_caveats(
     return out
 
 
-#: The event table lists this many newest events; the JSON always has every date.
-TABLE_ROWS = 40
+#: The event table lists this many newest events (so it fits one Discord embed field, which
+#: would otherwise cut from the top: the newest); the JSON always has every date.
+TABLE_ROWS = 15
 
 
 def applies_from(signal: Signal, closes: Mapping[str, pd.Series]) -> pd.Timestamp:
@@ -140,7 +141,7 @@ def answer_signal(
     table = Table(columns=columns, rows=rows) if rows else None
     notes = []
     if n > TABLE_ROWS:
-        notes.append(f"The table shows the {TABLE_ROWS} newest of {n:,} events; --json has all.")
+        notes.append(f"The table shows the {TABLE_ROWS} newest of {n:,} events.")
 
     others = [histories[s] for s in signal.symbols[1:]]
     caveats = signal_caveats(signal, events, assets, closes, scope="the count applies")

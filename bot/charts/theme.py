@@ -1,6 +1,7 @@
 """Shared look and plumbing for every riskon chart.
 
-Charts are rendered from worker threads, so nothing here touches pyplot or mutates
+Charts are rendered in worker processes, several at once in the terminal's and the benchmarks'
+threads, so nothing here touches pyplot or mutates
 ``matplotlib.rcParams``: each figure gets its own canvas and every artist is styled explicitly.
 Text that may carry user or symbol strings is created with ``parse_math=False`` so a ``$`` in a
 title can never switch on mathtext.
