@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
+import signal
 import sqlite3
 import sys
 import time
@@ -21,12 +23,13 @@ from typing import Any
 import aiohttp
 import discord
 import yarl
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from bot.adapter.tree import RiskonTree
-from bot.compute import start_pool
+from bot.compute import shutdown_pools, start_pool
 from bot.config import Config
 from bot.errors import RiskonError
+from bot.scheduling import postlog
 from bot.scheduling.postlog import new_owner
 from bot.services import Services, build_services
 from bot.settings import GuildSettingsRepo
@@ -37,6 +40,12 @@ log = logging.getLogger(__name__)
 EXTENSIONS = (
     "cogs.market", "cogs.study", "cogs.corr", "cogs.help", "cogs.admin", "cogs.brief", "cogs.ask"
 )
+
+#: How long a shutdown lets a posting pass in flight finish before abandoning it: with the
+#: gateway, store and worker pool closing after it, the whole stop stays within 10 seconds.
+POST_GRACE_SECONDS = 4.0
+#: Past this a stop that hangs exits anyway (1), rather than waiting for SIGKILL.
+SHUTDOWN_LIMIT_SECONDS = 9.5
 
 TOKEN_HELP = (
     "riskon: no Discord bot token. Set DISCORD_TOKEN (or [discord] token in an untracked "
@@ -111,6 +120,7 @@ class RiskonBot(commands.AutoShardedBot):
         self.services: Services | None = None
         self.settings: GuildSettingsRepo | None = None
         self.failed_extensions: dict[str, str] = {}
+        self._stopping = False
         self._max_concurrency: int | None = None
         self._identified_at: dict[int, float] = {}  # identify bucket -> loop time
 
@@ -221,9 +231,42 @@ class RiskonBot(commands.AutoShardedBot):
         return self.services.insights
 
     async def close(self) -> None:
+        """Stop in order: no new commands, posts in flight finish or are abandoned with their
+        claims recorded, then the gateway, the HTTP session and the store close."""
+        if not self._stopping:
+            self._stopping = True
+            try:
+                await self._stop_posting()
+            except Exception:
+                log.exception("Stopping the posting loops failed; closing anyway")
         await super().close()
         if self.store is not None:
             await self.store.close()
+
+    async def _stop_posting(self) -> None:
+        # No new commands: close the gateway first (REST stays open for the posts below).
+        for shard in list(self.shards.values()):
+            try:
+                await shard.disconnect()
+            except Exception:
+                log.debug("Shard %s did not disconnect cleanly", shard.id, exc_info=True)
+        # Every cog loop (the brief scheduler, its maintenance) ends after its current pass.
+        loops = [value for cog in list(self.cogs.values()) for value in vars(cog).values()
+                 if isinstance(value, tasks.Loop) and value.is_running()]
+        running = [task for loop in loops if (task := loop.get_task()) is not None]
+        for loop in loops:
+            loop.stop()
+        if running:
+            _, late = await asyncio.wait(running, timeout=POST_GRACE_SECONDS)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late, timeout=1.0)
+                log.warning("%d posting pass(es) still running after %g s: abandoned",
+                            len(late), POST_GRACE_SECONDS)
+        if self.store is not None:
+            # A post cut off mid-send may or may not be on Discord: recorded as such now.
+            await postlog.abandon_own(self.store, self.clock(), owner=self.post_owner)
 
     async def on_ready(self) -> None:
         log.info("Connected as %s to %d server(s)", self.user, len(self.guilds))
@@ -252,8 +295,33 @@ def _run(config: Config, main: Callable[[RiskonBot, str], Awaitable[int]]) -> in
         return 2
 
     async def runner() -> int:
-        async with RiskonBot(config) as bot:
-            return await main(bot, token)
+        loop = asyncio.get_running_loop()
+        current = asyncio.current_task()
+        try:
+            async with RiskonBot(config) as bot:
+                stopping: list[asyncio.Task[None] | None] = []
+
+                def stop(sig: signal.Signals) -> None:
+                    if stopping:
+                        return  # one stop is under way, bounded by the limit below
+                    log.info("%s received: shutting down", sig.name)
+                    loop.call_later(SHUTDOWN_LIMIT_SECONDS, _force_exit)
+                    if bot.is_ready():
+                        stopping.append(loop.create_task(bot.close()))  # then start() returns
+                    else:
+                        stopping.append(None)
+                        if current is not None:
+                            current.cancel()  # still starting: leave setup_hook and close
+
+                for sig in (signal.SIGTERM, signal.SIGINT):
+                    loop.add_signal_handler(sig, stop, sig)
+                try:
+                    return await main(bot, token)
+                except asyncio.CancelledError:
+                    return 0
+        finally:
+            # The worker processes go with the bot (they would also notice on their own).
+            await asyncio.to_thread(shutdown_pools)
 
     try:
         return asyncio.run(runner())
@@ -269,6 +337,12 @@ def _run(config: Config, main: Callable[[RiskonBot, str], Awaitable[int]]) -> in
         return 1
     except KeyboardInterrupt:
         return 0
+
+
+def _force_exit() -> None:
+    log.error("Shutdown took over %g s; exiting now", SHUTDOWN_LIMIT_SECONDS)
+    logging.shutdown()
+    os._exit(1)
 
 
 async def _serve(bot: RiskonBot, token: str) -> int:
