@@ -250,20 +250,24 @@ class RiskonBot(commands.AutoShardedBot):
                 await shard.disconnect()
             except Exception:
                 log.debug("Shard %s did not disconnect cleanly", shard.id, exc_info=True)
-        # Every cog loop (the brief scheduler, its maintenance) ends after its current pass.
-        loops = [value for cog in list(self.cogs.values()) for value in vars(cog).values()
-                 if isinstance(value, tasks.Loop) and value.is_running()]
-        running = [task for loop in loops if (task := loop.get_task()) is not None]
-        for loop in loops:
-            loop.stop()
-        if running:
-            _, late = await asyncio.wait(running, timeout=POST_GRACE_SECONDS)
-            for task in late:
-                task.cancel()
-            if late:
-                await asyncio.wait(late, timeout=1.0)
-                log.warning("%d posting pass(es) still running after %g s: abandoned",
-                            len(late), POST_GRACE_SECONDS)
+        # Posts in flight (claims this process holds) get a few seconds to finish; the loops
+        # that make them are cancelled by the extensions' unload in super().close() after.
+        for loop in [value for cog in list(self.cogs.values()) for value in vars(cog).values()
+                     if isinstance(value, tasks.Loop) and value.is_running()]:
+            loop.stop()  # no new pass (cancelled below, should one be due meanwhile)
+        if self.store is not None:
+            deadline = time.monotonic() + POST_GRACE_SECONDS
+            while await postlog.held(self.store, self.post_owner):
+                if time.monotonic() >= deadline:
+                    log.warning("Posts still in flight after %g s: abandoning them",
+                                POST_GRACE_SECONDS)
+                    break
+                await asyncio.sleep(0.1)
+        for cog in list(self.cogs.values()):
+            for value in vars(cog).values():
+                if isinstance(value, tasks.Loop) and value.is_running():
+                    value.cancel()
+        await asyncio.sleep(0)  # let the cancelled passes unwind before their claims are read
         if self.store is not None:
             # A post cut off mid-send may or may not be on Discord: recorded as such now.
             await postlog.abandon_own(self.store, self.clock(), owner=self.post_owner)

@@ -348,6 +348,14 @@ def _record(row: tuple) -> PostRecord:
 ABANDONED = "outcome unknown: abandoned at shutdown"
 
 
+async def held(store: Store, owner: str) -> int:
+    """How many claims `owner` holds open: its posts in flight."""
+    row = await store.fetchone(
+        "SELECT count(*) FROM posting_log WHERE status = 'claimed' AND owner = ?", (owner,)
+    )
+    return int(row[0]) if row else 0
+
+
 async def abandon_own(store: Store, now: datetime, *, owner: str) -> list[tuple[str, str]]:
     """At shutdown, mark this process's still-open claims failed (outcome unknown) and log
     each: the post was cut off mid-send, so Discord may or may not have it, and a double post
