@@ -6,9 +6,14 @@ the GIL for long stretches, and with a few render threads busy the loop thread w
 their own GIL, so the loop only pickles inputs and outputs (a few ms for 40 years of bars).
 
 One pool per process, created lazily and shared: a bot process only ever needs one, and tests
-that start many bots pay the start-up (a fresh interpreter importing pandas and matplotlib)
-once. 'spawn' is used because forking a process that already runs threads (aiosqlite, the
-default executor) can copy held locks into the child.
+that start many bots pay the start-up once. Workers come from a fork server (where the platform
+has one: Linux, macOS): a clean process started once, which imports and warms pandas,
+matplotlib and the answer builders (`bot/compute_preload.py`), freezes them, and then forks
+each worker. Workers share those pages copy-on-write, so each added worker costs its own
+working memory only, not another ~100 MiB of libraries (measured in benchmarks/bench_bot.py;
+the reasoning is in docs/architecture.md). The bot itself never forks: forking a process that
+already runs threads (aiosqlite, the default executor) can copy held locks into the child.
+Elsewhere (Windows) workers are spawned and each warms itself.
 
 Workers never outlive the bot: each ignores SIGINT (Ctrl-C reaches the whole process group,
 and the bot shuts its pool down itself), asks Linux to signal it when its parent dies
@@ -91,11 +96,50 @@ def die_with_parent() -> None:
     threading.Thread(target=watch, name="riskon-parent-watch", daemon=True).start()
 
 
+def return_freed_memory() -> None:
+    """Make glibc give freed memory back instead of keeping it for the process (Linux).
+
+    An answer allocates tens of MiB of arrays (40 years of bars, 10,000 bootstrap draws, a
+    chart's canvas) and frees them. glibc's mmap threshold grows to the largest block freed,
+    so after the first answer such arrays come from the heap, where freed space stays counted
+    against the worker. A fixed threshold (which also stops that growth) keeps big arrays in
+    mmap'd blocks that go back to the system the moment they are freed.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        m_trim_threshold, m_mmap_threshold = -1, -3  # <malloc.h>
+        libc.mallopt(m_mmap_threshold, 256 * 1024)
+        libc.mallopt(m_trim_threshold, 1024 * 1024)
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to tune
+
+
 def init_worker() -> None:
-    """A worker's first act: ignore Ctrl-C, tie its life to the bot's, then warm up."""
+    """A worker's first act: ignore Ctrl-C, tie its life to its parent's, then warm up
+    (a worker forked from the warm fork server already is)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
-    warm_up()
+    return_freed_memory()
+    if "bot.compute_preload" not in sys.modules:
+        warm_up()
+
+
+def mp_context() -> multiprocessing.context.BaseContext:
+    """A fork server that preloads the workers' modules where there is one, else spawn.
+
+    `RISKON_WORKER_START=spawn` forces spawned workers: for the benchmark's before/after
+    comparison and as an escape hatch, not a setting.
+    """
+    forced = os.environ.get("RISKON_WORKER_START", "")
+    if forced != "spawn" and "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["bot.compute_preload"])
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 def start_pool(workers: int) -> Executor:
@@ -123,7 +167,7 @@ def process_pool(workers: int) -> Executor:
         if pool is None:
             pool = ProcessPoolExecutor(
                 max_workers=workers,
-                mp_context=multiprocessing.get_context("spawn"),
+                mp_context=mp_context(),
                 initializer=init_worker,
             )
             _pools[workers] = pool
