@@ -13,12 +13,15 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from bot.answers.model import Insight
 from bot.config import Config, ConfigError, load
 from bot.errors import DataUnavailable, NoData, RiskonError, UserError
 from bot.logs import setup_logging
+
+if TYPE_CHECKING:
+    from bot.insights import Insights
 
 log = logging.getLogger(__name__)
 
@@ -173,30 +176,38 @@ async def _answer(args: argparse.Namespace, config: Config) -> Insight:
     # With --data the answer comes from files: keep the cache in memory, leave nothing behind.
     async with Store(":memory:") if args.data else store_for(config.store) as store:
         services = build_services(config, store, csv_dir=args.data)
-        insights = services.insights
-        q = args.question
-        if q == "text":
-            from bot.ask.answer import answer_reading
+        try:
+            return await _question(args, config, services.insights)
+        finally:
+            # A fetch the answer stopped waiting for (its other symbol failed first) still
+            # saves to the store: let it finish before the store closes under it.
+            await services.market.drain()
 
-            return await answer_reading(insights, args.reading, watchlist=config.brief.watchlist)
-        if q == "ath":
-            insight = await insights.ath(args.symbol)
-        elif q == "quote":
-            insight = await insights.quote(args.symbol)
-        elif q == "after":
-            insight = await insights.after(
-                args.trigger,
-                args.target,
-                horizons=args.horizons,
-                min_gap=args.min_gap,
-                event=args.event,
-                lookback=args.lookback,
-            )
-        elif q == "corr":
-            insight = await insights.correlation(args.a, args.b, window=args.window)
-        else:
-            watchlist = args.watchlist.split(",") if args.watchlist else None
-            insight = await insights.brief(watchlist or config.brief.watchlist)
+
+async def _question(args: argparse.Namespace, config: Config, insights: Insights) -> Insight:
+    q = args.question
+    if q == "text":
+        from bot.ask.answer import answer_reading
+
+        return await answer_reading(insights, args.reading, watchlist=config.brief.watchlist)
+    if q == "ath":
+        insight = await insights.ath(args.symbol)
+    elif q == "quote":
+        insight = await insights.quote(args.symbol)
+    elif q == "after":
+        insight = await insights.after(
+            args.trigger,
+            args.target,
+            horizons=args.horizons,
+            min_gap=args.min_gap,
+            event=args.event,
+            lookback=args.lookback,
+        )
+    elif q == "corr":
+        insight = await insights.correlation(args.a, args.b, window=args.window)
+    else:
+        watchlist = args.watchlist.split(",") if args.watchlist else None
+        insight = await insights.brief(watchlist or config.brief.watchlist)
     return insight
 
 
@@ -206,8 +217,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command == "ask":
             setup_logging("WARNING")
-            # riskon says what failed in one line; yfinance's own retries need not echo it.
+            # riskon says what failed in one line (and marks a stale answer in its footer):
+            # neither yfinance's retries nor ours need echo it, one warning per symbol per try.
             logging.getLogger("yfinance").setLevel(logging.ERROR)
+            logging.getLogger("bot.market").setLevel(logging.ERROR)
             return _ask(args)
         if command == "help":
             from bot.glossary import explain_text

@@ -60,6 +60,9 @@ class DiscordConfig:
     gateway_url: str = "wss://gateway.discord.gg/"
     cooldown_uses: int = 4  # per user, per cooldown_seconds
     cooldown_seconds: float = 30.0
+    # How long an answer's buttons stay pressable; then they are disabled. At most 14: editing
+    # a reply (to disable them) needs its interaction token, which Discord keeps for 15 minutes.
+    buttons_minutes: float = 10.0
     # Sharding: 0 / "" = Discord's recommended shard count, every shard in this process. To split
     # the bot over N processes give each the same shard_count and its own shard_ids range.
     shard_count: int = 0
@@ -212,6 +215,8 @@ def _check(section: str, key: str, value: Any) -> str | None:
         ok, expected = _shard_ids_ok(value), 'a shard range such as "0-7" (or "0-3,8-11")'
     elif name == ("discord", "shard_count"):
         ok, expected = value >= 0, "a whole number of shards, or 0 for Discord's recommendation"
+    elif name == ("discord", "buttons_minutes"):
+        ok, expected = 0 < value <= 14, "a number of minutes above 0 and at most 14"
     elif name == ("discord", "dev_guild_id"):
         ok, expected = value >= 0, "a Discord server id (a positive whole number), or 0 for none"
     elif isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -46,6 +46,18 @@ class NoData(RiskonError):
         super().__init__(message + (f" ({detail})." if detail else "."))
 
 
+class TooLittleHistory(NoData):
+    """Real prices, but too few (shared) dates for the question: a plain answer, not a crash.
+
+    New listings hit this daily; the message says what is missing and why, in one sentence.
+    """
+
+    def __init__(self, message: str) -> None:
+        RiskonError.__init__(self, message)  # NoData's sentence does not fit; the kind does
+        self.symbol = ""
+        self.source = ""
+
+
 class ProviderError(RiskonError):
     """A data source failed for reasons outside the asker's control (outage, rate limit, timeout).
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from datetime import UTC, date, datetime
@@ -22,8 +23,8 @@ from bot.answers.ath import answer_ath
 from bot.answers.brief import BriefInputs, answer_brief
 from bot.answers.corr import answer_correlation
 from bot.answers.model import Insight, Table
-from bot.answers.quote import answer_quote
-from bot.errors import BadInput, NoData, ProviderError, RiskonError, UnknownSymbol, UserError
+from bot.answers.quote import CHART_RANGES, answer_quote
+from bot.errors import BadInput, DataUnavailable, RiskonError, UnknownSymbol, UserError
 from bot.market.symbols import Asset, resolve
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ MIN_GAP_RANGE = (1, 2520)
 WINDOW_RANGE = (5, 1000)
 LOOKBACK_RANGE = (20, 2520)
 DEFAULT_HORIZONS = (30, 90, 180, 365)
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 
 def utc_today() -> date:
@@ -61,7 +63,8 @@ def parse_horizons(value: str | Sequence[int] | None) -> tuple[int, ...]:
     horizons: set[int] = set()
     for part in parts:
         text = str(part).strip().lower().removesuffix("d")
-        if not text.lstrip("-").isdigit():
+        # ASCII digits only: str.isdigit() also passes '²' and '①', which int() rejects.
+        if not _WHOLE_NUMBER.fullmatch(text):
             raise BadInput(
                 f"Horizons are whole numbers of calendar days like 30,90,365, not {str(part)!r}."
             )
@@ -135,10 +138,19 @@ class Insights:
         (history,) = await self._histories(asset)
         return await self._offload(answer_ath, asset, history, today=today or utc_today())
 
-    async def quote(self, symbol: str, *, today: date | None = None) -> Insight:
+    async def quote(
+        self, symbol: str, *, today: date | None = None, chart_range: str = "1y"
+    ) -> Insight:
+        """`chart_range`: what the chart draws, "1m", "1y", "5y" or "max" (the /quote buttons)."""
+        if chart_range not in CHART_RANGES:
+            raise BadInput(
+                f"The chart range must be one of {', '.join(CHART_RANGES)}, not {chart_range!r}."
+            )
         asset = resolve(symbol)
         (history,) = await self._histories(asset)
-        return await self._offload(answer_quote, asset, history, today=today or utc_today())
+        return await self._offload(
+            answer_quote, asset, history, today=today or utc_today(), chart_range=chart_range
+        )
 
     async def after(
         self,
@@ -184,22 +196,22 @@ class Insights:
 
     async def _gather_histories(
         self, symbols: Sequence[str]
-    ) -> tuple[list[tuple[Asset, Any]], dict[str, str]]:
+    ) -> tuple[list[tuple[Asset, Any]], dict[str, RiskonError]]:
         """Fetch many symbols at once; a failure becomes a sentence, not a lost brief."""
         assets: list[Asset] = []
-        missing: dict[str, str] = {}
+        missing: dict[str, RiskonError] = {}
         for text in symbols:
             try:
                 assets.append(resolve(text))
             except UserError as exc:
-                missing[text] = str(exc)
+                missing[text] = exc
         results = await asyncio.gather(
             *(self.market.daily(a.symbol) for a in assets), return_exceptions=True
         )
         arrived = []
         for asset, result in zip(assets, results, strict=True):
             if isinstance(result, RiskonError):
-                missing[asset.symbol] = str(result)
+                missing[asset.symbol] = result
             elif isinstance(result, BaseException):
                 raise result
             else:
@@ -207,6 +219,7 @@ class Insights:
         return arrived, missing
 
     async def _macro(self, series_ids: Sequence[str]) -> tuple[dict[str, Any], dict[str, str]]:
+        """The FRED series the brief shows, and a sentence for each that could not be had."""
         if self.macro is None:
             return {}, {}
         results = await asyncio.gather(
@@ -215,8 +228,15 @@ class Insights:
         found: dict[str, Any] = {}
         missing: dict[str, str] = {}
         for series_id, result in zip(series_ids, results, strict=True):
-            if isinstance(result, (ProviderError, NoData, UserError)):
+            if isinstance(result, RiskonError):
                 missing[series_id] = f"FRED did not answer for {series_id} ({result})"
+            elif isinstance(result, Exception):
+                # Not sorted into a provider error upstream (a bug to fix there), but one
+                # series is never worth the whole brief: say it is missing, log the traceback.
+                log.error("FRED %s: unexpected failure", series_id, exc_info=result)
+                missing[series_id] = (
+                    f"FRED did not answer for {series_id} (an unexpected {type(result).__name__})"
+                )
             elif isinstance(result, BaseException):
                 raise result
             else:
@@ -232,7 +252,12 @@ class Insights:
         behind it is dated in its line and kept out of the headline."""
         if not watchlist:
             raise BadInput("The watchlist is empty; add symbols with /config watchlist add.")
-        arrived, missing = await self._gather_histories(list(dict.fromkeys(watchlist)))
+        arrived, failures = await self._gather_histories(list(dict.fromkeys(watchlist)))
+        outages = [e for e in failures.values() if isinstance(e, DataUnavailable)]
+        if not arrived and outages and len(outages) == len(failures):
+            # An outage with nothing cached: one sentence about the source, not one per symbol.
+            raise DataUnavailable("the watchlist", outages[0].source, outages[0].detail)
+        missing = {symbol: str(exc) for symbol, exc in failures.items()}
         by_symbol = {a.symbol: h for a, h in arrived}
         context = [s for s in ("^RUT", "BTC-USD", "^VIX") if s not in by_symbol]
         extra, _ = await self._gather_histories(context)

@@ -1,12 +1,16 @@
 """/config: server settings that only people with Manage Server can change.
 
 `default_permissions` only hides the commands in Discord's UI, and server admins can override it,
-so every command here also checks the member's permissions in code (`interaction_check`).
-Every reply is private: settings are the admins' business, not the channel's.
+so every command here also checks the member's permissions in code (`interaction_check`), and
+every autocomplete answers nothing to a member without Manage Server (discord.py runs no cog
+check for autocomplete). Every reply is private: settings are the admins' business, not the
+channel's. Every command acknowledges (defers) before it touches the store: a write can wait
+on a lock longer than Discord's 3-second deadline.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -14,8 +18,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.adapter.options import Symbol
-from bot.errors import BadInput
+from bot.adapter.options import SymbolTransformer
+from bot.errors import BadInput, RiskonError
+from bot.market.symbols import Asset, resolve
 from bot.scheduling import brieflog
 from bot.scheduling.schedule import next_run, parse_hhmm, parse_timezone, timezone_choices
 from bot.settings import MAX_WATCHLIST, GuildSettings
@@ -32,6 +37,40 @@ NEEDED = (
 def missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -> list[str]:
     perms = channel.permissions_for(me)
     return [label for attr, label in NEEDED if not getattr(perms, attr)]
+
+
+def manages_server(interaction: discord.Interaction) -> bool:
+    """The check every /config path shares, autocomplete included."""
+    return interaction.guild is not None and interaction.permissions.manage_guild
+
+
+def schedule_words(settings: GuildSettings) -> str:
+    """'08:00 Europe/London, weekdays only': when briefs go out, with the time zone."""
+    days = "weekdays only" if settings.weekdays_only else "every day"
+    return f"{settings.post_time} {settings.timezone}, {days}"
+
+
+def brief_status(settings: GuildSettings, now: datetime) -> str:
+    """What is still missing for a brief, or when the next one is posted (with the time zone).
+
+    Every /config reply ends with it, so an admin never has to guess the next step.
+    """
+    missing = []
+    if settings.channel_id is None:
+        missing.append("choose a channel with `/config channel`")
+    if not settings.brief_enabled:
+        missing.append("turn it on with `/config brief on`")
+    if not settings.watchlist:
+        missing.append("add symbols with `/config watchlist add`")
+    if missing:
+        return "Still missing for a daily brief: " + "; ".join(missing) + "."
+    due = next_run(settings, now)
+    if due is None:  # pragma: no cover - next_run finds a run for every real zone
+        return "The daily brief is on."
+    return (
+        f"The next brief will be posted <t:{int(due.timestamp())}:F> "
+        f"({due.astimezone(UTC):%Y-%m-%d %H:%M} UTC; {schedule_words(settings)})."
+    )
 
 
 def describe(settings: GuildSettings, now: datetime | None = None) -> discord.Embed:
@@ -52,6 +91,17 @@ def describe(settings: GuildSettings, now: datetime | None = None) -> discord.Em
     return embed
 
 
+class AdminSymbol(SymbolTransformer):
+    """A symbol option whose suggestions only people with Manage Server see."""
+
+    async def autocomplete(  # type: ignore[override]
+        self, interaction: discord.Interaction, value: str
+    ) -> list[app_commands.Choice[str]]:
+        if not manages_server(interaction):
+            return []
+        return await super().autocomplete(interaction, value)
+
+
 class Admin(commands.Cog):
     config = app_commands.Group(
         name="config",
@@ -60,7 +110,7 @@ class Admin(commands.Cog):
         default_permissions=discord.Permissions(manage_guild=True),
     )
     watchlist = app_commands.Group(
-        name="watchlist", description="The brief's symbols", parent=config
+        name="watchlist", description="The symbols the daily brief covers", parent=config
     )
 
     def __init__(self, bot: commands.Bot) -> None:
@@ -70,6 +120,9 @@ class Admin(commands.Cog):
     def settings(self):
         return self.bot.settings  # type: ignore[attr-defined]
 
+    def _now(self) -> datetime:
+        return self.bot.clock()  # type: ignore[attr-defined]
+
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.guild is None:
             raise app_commands.NoPrivateMessage()
@@ -77,29 +130,39 @@ class Admin(commands.Cog):
             raise app_commands.MissingPermissions(["manage_guild"])
         return True
 
+    @staticmethod
+    async def _defer(interaction: discord.Interaction) -> None:
+        """Acknowledge privately before any store access (Discord's deadline is 3 s)."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+
     async def _done(
-        self, interaction: discord.Interaction, text: str, settings: GuildSettings | None = None
+        self, interaction: discord.Interaction, text: str, settings: GuildSettings
     ) -> None:
-        embed = describe(settings, self.bot.clock()) if settings is not None else None  # type: ignore[attr-defined]
-        if embed is not None:
-            await interaction.response.send_message(text, embed=embed, ephemeral=True)
-        else:
-            await interaction.response.send_message(text, ephemeral=True)
+        text = f"{text} {brief_status(settings, self._now())}"
+        embed = describe(settings, self._now())
+        await interaction.followup.send(text, embed=embed, ephemeral=True)
 
     @config.command(name="show", description="Show this server's riskon settings.")
     async def show(self, interaction: discord.Interaction) -> None:
+        await self._defer(interaction)
         settings = await self.settings.get(interaction.guild_id)
-        now = self.bot.clock()  # type: ignore[attr-defined]
-        embed = describe(settings, now)
+        embed = describe(settings, self._now())
         last = await brieflog.latest(self.bot.store, interaction.guild_id)  # type: ignore[attr-defined]
         if last is not None and last.status in ("failed", "skipped"):
             embed.add_field(
                 name="Last brief", value=f"{last.day}: {last.status}, {last.detail}", inline=False
             )
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        from cogs.alerts import paused_summary
+
+        paused = await paused_summary(self.bot.store, interaction.guild_id)  # type: ignore[attr-defined]
+        if paused:
+            embed.add_field(name="Alerts paused", value=paused, inline=False)
+        await interaction.followup.send(
+            brief_status(settings, self._now()), embed=embed, ephemeral=True
+        )
 
     @config.command(name="channel", description="Where the daily brief is posted.")
-    @app_commands.describe(channel="A text channel riskon can post in")
+    @app_commands.describe(channel="A text channel riskon can post in (it checks its permissions)")
     async def channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         missing = missing_permissions(channel, interaction.guild.me)
         if missing:
@@ -107,6 +170,7 @@ class Admin(commands.Cog):
                 f"riskon can't post briefs in #{channel.name}: it lacks "
                 f"{', '.join(missing)} there. Grant that, then run /config channel again."
             )
+        await self._defer(interaction)
         settings = await self.settings.update(
             interaction.guild_id, channel_id=channel.id, disabled_reason=None
         )
@@ -115,23 +179,50 @@ class Admin(commands.Cog):
     @config.command(name="time", description="Local time of the daily brief (24-hour HH:MM).")
     @app_commands.describe(time="e.g. 08:30 or 17:45, in this server's time zone")
     async def time(self, interaction: discord.Interaction, time: str) -> None:
-        settings = await self.settings.update(interaction.guild_id, post_time=parse_hhmm(time))
-        await self._done(interaction, f"Briefs will be posted at {settings.post_time}.", settings)
+        post_time = parse_hhmm(time)  # a typo is answered at once, before deferring
+        await self._defer(interaction)
+        settings = await self.settings.update(interaction.guild_id, post_time=post_time)
+        await self._done(
+            interaction, f"Briefs will be posted at {schedule_words(settings)}.", settings
+        )
 
     @config.command(name="timezone", description="The time zone for the brief time.")
-    @app_commands.describe(zone="An IANA time zone, e.g. Europe/London or America/New_York")
+    @app_commands.describe(
+        zone="An IANA time zone (a place), e.g. Europe/London or America/New_York; not EST"
+    )
     async def timezone(self, interaction: discord.Interaction, zone: str) -> None:
-        settings = await self.settings.update(interaction.guild_id, timezone=parse_timezone(zone))
+        await self._defer(interaction)
+        # Reading tzdata (and, for an abbreviation, every zone's rules) is file I/O: off the loop.
+        chosen = await asyncio.to_thread(parse_timezone, zone)
+        settings = await self.settings.update(interaction.guild_id, timezone=chosen)
         await self._done(interaction, f"Time zone set to {settings.timezone}.", settings)
 
     @timezone.autocomplete("zone")
     async def timezone_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
+        if not manages_server(interaction):
+            return []
         return [app_commands.Choice(name=z, value=z) for z in timezone_choices(current, 25)]
 
+    @config.command(name="weekdays", description="Post the brief on weekdays only, or every day.")
+    @app_commands.describe(state="on: Monday to Friday (local date); off: every day")
+    async def weekdays(
+        self, interaction: discord.Interaction, state: Literal["on", "off"]
+    ) -> None:
+        await self._defer(interaction)
+        settings = await self.settings.update(interaction.guild_id, weekdays_only=state == "on")
+        days = "on weekdays only" if settings.weekdays_only else "every day"
+        await self._done(interaction, f"Briefs will be posted {days}.", settings)
+
     @watchlist.command(name="add", description="Add a symbol to the brief's watchlist.")
-    async def watchlist_add(self, interaction: discord.Interaction, symbol: Symbol) -> None:
+    @app_commands.describe(symbol="An index or asset with price data, e.g. gold, ^RUT, ETH-USD")
+    async def watchlist_add(
+        self,
+        interaction: discord.Interaction,
+        symbol: app_commands.Transform[Asset, AdminSymbol],
+    ) -> None:
+        await self._defer(interaction)
         current = (await self.settings.get(interaction.guild_id)).watchlist
         if symbol.symbol in current:
             raise BadInput(f"{symbol.symbol} is already on the watchlist.")
@@ -139,23 +230,49 @@ class Admin(commands.Cog):
             raise BadInput(
                 f"The watchlist holds at most {MAX_WATCHLIST} symbols; remove one first."
             )
+        try:  # a symbol with no prices would only ever be a "missing" line in every brief
+            await self.bot.services.market.daily(symbol.symbol)  # type: ignore[attr-defined]
+        except RiskonError as exc:
+            raise BadInput(f"{symbol.symbol} was not added: {exc}") from exc
         settings = await self.settings.update(
             interaction.guild_id, watchlist=(*current, symbol.symbol)
         )
         await self._done(interaction, f"Added {symbol.label} to the watchlist.", settings)
 
     @watchlist.command(name="remove", description="Remove a symbol from the brief's watchlist.")
-    async def watchlist_remove(self, interaction: discord.Interaction, symbol: Symbol) -> None:
+    @app_commands.describe(symbol="One of this server's watchlist symbols")
+    async def watchlist_remove(self, interaction: discord.Interaction, symbol: str) -> None:
+        await self._defer(interaction)
         current = (await self.settings.get(interaction.guild_id)).watchlist
-        if symbol.symbol not in current:
-            raise BadInput(f"{symbol.symbol} is not on the watchlist ({', '.join(current)}).")
+        wanted = symbol.strip().upper()
+        if wanted not in current:
+            try:
+                wanted = resolve(symbol).symbol
+            except RiskonError:
+                pass
+        if wanted not in current:
+            listed = ", ".join(current) or "it is empty"
+            raise BadInput(f"{symbol.strip()} is not on the watchlist ({listed}).")
         settings = await self.settings.update(
-            interaction.guild_id, watchlist=tuple(s for s in current if s != symbol.symbol)
+            interaction.guild_id, watchlist=tuple(s for s in current if s != wanted)
         )
-        await self._done(interaction, f"Removed {symbol.symbol} from the watchlist.", settings)
+        await self._done(interaction, f"Removed {wanted} from the watchlist.", settings)
+
+    @watchlist_remove.autocomplete("symbol")
+    async def watchlist_remove_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """The server's own list: removing something not on it is never the intent."""
+        if not manages_server(interaction) or interaction.guild_id is None:
+            return []
+        listed = (await self.settings.get(interaction.guild_id)).watchlist
+        typed = current.strip().upper()
+        return [app_commands.Choice(name=s, value=s) for s in listed if typed in s.upper()][:25]
 
     @config.command(name="brief", description="Turn the daily brief on or off.")
+    @app_commands.describe(state="on: post the daily brief in the chosen channel; off: stop")
     async def brief(self, interaction: discord.Interaction, state: Literal["on", "off"]) -> None:
+        await self._defer(interaction)
         current = await self.settings.get(interaction.guild_id)
         if state == "on" and current.channel_id is None:
             raise BadInput("Choose a channel first with /config channel, then turn briefs on.")
@@ -180,6 +297,7 @@ class Admin(commands.Cog):
 
     @config.command(name="reset", description="Forget this server's settings (back to defaults).")
     async def reset(self, interaction: discord.Interaction) -> None:
+        await self._defer(interaction)
         settings = await self.settings.reset(interaction.guild_id)
         await self._done(interaction, "Settings reset to defaults; the brief is off.", settings)
 

@@ -69,6 +69,7 @@ class Brief(commands.Cog):
     @app_commands.command(name="brief", description="Today's market brief for this server.")
     @cooldown
     async def brief(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True)  # before the store: it may be locked
         if interaction.guild_id is not None:
             watchlist = (await self.bot.settings.get(interaction.guild_id)).watchlist
         else:

@@ -8,8 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.adapter.options import Symbol, answer, cooldown
-from bot.insights import DEFAULT_HORIZONS, MIN_GAP_RANGE
+from bot.adapter import views
+from bot.adapter.options import Symbol, cooldown
+from bot.insights import MIN_GAP_RANGE
 
 HORIZON_CHOICES = [
     app_commands.Choice(name="30 days", value=30),
@@ -21,14 +22,18 @@ HORIZON_CHOICES = [
 ]
 
 
-def horizons_up_to(longest: int) -> tuple[int, ...]:
-    """The chosen horizon headlines; the shorter standard ones come along for context."""
-    return tuple(sorted({h for h in DEFAULT_HORIZONS if h < longest} | {longest}))
+horizons_up_to = views.horizons_up_to
 
 
 class Study(commands.Cog):
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
+
+    async def cog_load(self) -> None:
+        views.install(self.bot)  # the buttons under answers work across restarts
+
+    async def cog_unload(self) -> None:
+        views.uninstall(self.bot)
 
     @app_commands.command(
         name="after", description="After every fresh ATH of one asset, what did another do?"
@@ -51,16 +56,8 @@ class Study(commands.Cog):
         min_gap: app_commands.Range[int, MIN_GAP_RANGE[0], MIN_GAP_RANGE[1]] = 63,
         event: Literal["ath", "breakout"] = "ath",
     ) -> None:
-        await answer(
-            interaction,
-            lambda: self.bot.insights.after(
-                trigger.symbol,
-                target.symbol,
-                horizons=horizons_up_to(horizon),
-                min_gap=min_gap,
-                event=event,
-            ),
-        )
+        query = views.AfterQuery(trigger.symbol, target.symbol, horizon, min_gap, event)
+        await views.answer_after(interaction, query)
 
 
 async def setup(bot: commands.Bot) -> None:

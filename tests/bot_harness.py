@@ -145,3 +145,18 @@ class LoopLag:
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
+
+
+async def private_reply(ix, wait: float = 10.0) -> dict:
+    """The body (content, embeds) of a private answer, sent at once or after a private deferral.
+
+    /config defers before touching the store, so its answer is a followup; a mistake caught
+    before deferring is an immediate reply. Either way only the asker may see it."""
+    callback = await ix.wait_callback(wait)
+    assert callback.ephemeral, callback.data
+    if callback.type == 4:
+        return callback.message.data
+    assert callback.type == 5, callback.type
+    followup = await ix.wait_followup(wait)
+    assert followup.ephemeral, followup.payload
+    return followup.message.data

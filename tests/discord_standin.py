@@ -1404,7 +1404,10 @@ class DiscordStandin:
         if webhook:
             data["webhook_id"] = str(self.application_id)
             data["application_id"] = str(self.application_id)
-        if interaction is not None:
+        if previous is not None and "interaction_metadata" in previous.data:
+            # Discord keeps who ran the command that made a message however it is edited.
+            data["interaction_metadata"] = previous.data["interaction_metadata"]
+        elif interaction is not None:
             data["interaction_metadata"] = {
                 "id": str(interaction.id), "type": interaction.type,
                 "user": self._user_payload(interaction.user_id),
@@ -1495,8 +1498,19 @@ class DiscordStandin:
             cb.message.thinking = True
             cb.message.data["flags"] |= LOADING
             ix.deferred_ephemeral = ephemeral
+        elif cb_type == 7 and ix.original is not None:
+            # UPDATE_MESSAGE: the component's message is edited in place, visibility unchanged.
+            target = ix.original
+            cb.message = self._build_message(
+                rec, data, channel_id=target.channel_id, guild_id=target.guild_id,
+                ephemeral=target.ephemeral, interaction=ix, message_id=target.id,
+                previous=target, webhook=True)
+            cb.message.data["type"] = target.data["type"]
         ix.callback = cb
-        ix.original = cb.message
+        if cb.message is not None or ix.type != 3:
+            # A component interaction's @original stays the message the component is on
+            # (after a type-6 deferred update, editing @original edits that message).
+            ix.original = cb.message
 
         if rec.query.get("with_response", "").lower() not in ("1", "true"):
             return web.Response(status=204)

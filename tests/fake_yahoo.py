@@ -27,6 +27,9 @@ API:
 - `.set_empty_quote(symbol)`: the chart answers with `meta` but no timestamps and an empty quote
   (what Yahoo sends for a known symbol with no bars in range).
 - `.set_outage(True)`: every request raises `requests.ConnectionError` (a network outage).
+- `.set_hang(server, hold=10.0)`: every request is sent for real to `server` (a `HangingServer`
+  on 127.0.0.1 that accepts and never answers) with a `hold`-second socket timeout whatever the
+  caller asked for: a network that hangs past the client's timeouts. `set_hang(None)` ends it.
 - `reset_yfinance(cache_dir)`: forget yfinance's process-wide state (the `YfData` singleton with
   its session, cookie and crumb, memoised chart responses, the time-zone and cookie SQLite caches,
   now under `cache_dir`). Call it before each test that uses yfinance (the `fake_yahoo_reset`
@@ -39,6 +42,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import socket
 import threading
 import time
 from collections.abc import Mapping
@@ -91,6 +95,7 @@ class FakeYahoo:
         self._no_data: set[str] = set()
         self._empty_quote: set[str] = set()
         self._outage = False
+        self._hang: tuple[HangingServer, float] | None = None
 
     # -- configuration -------------------------------------------------------------------------
     def session(self) -> requests.Session:
@@ -112,6 +117,9 @@ class FakeYahoo:
 
     def set_outage(self, on: bool) -> None:
         self._outage = on
+
+    def set_hang(self, server: HangingServer | None, hold: float = 10.0) -> None:
+        self._hang = None if server is None else (server, hold)
 
     # -- inspection ----------------------------------------------------------------------------
     def chart_calls(self, symbol: str | None = None) -> list[FakeCall]:
@@ -255,6 +263,15 @@ class _FakeAdapter(HTTPAdapter):
         self.session = session
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        hang = self.fake._hang
+        if hang is not None:
+            server, hold = hang
+            parts = urlsplit(request.url or "")
+            self.fake._record(FakeCall(request.method or "GET", parts.hostname or "", parts.path,
+                                       dict(parse_qsl(parts.query)), 0))
+            local = request.copy()
+            local.url = f"http://127.0.0.1:{server.port}{parts.path}?{parts.query}"
+            return super().send(local, stream=stream, timeout=hold)
         status, headers, body = self.fake.answer(request.method or "GET", request.url or "")
         if headers.pop("X-Fake-Set-A3", None):
             # A hand-built urllib3 response carries no cookies to requests, so set it directly.
@@ -267,6 +284,50 @@ class _FakeAdapter(HTTPAdapter):
             preload_content=False, decode_content=False, request_url=request.url,
         )
         return self.build_response(request, raw)
+
+
+class HangingServer:
+    """A TCP server on 127.0.0.1 that accepts every connection and never answers.
+
+    `close()` (or leaving the `with` block) closes the connections, which ends every request
+    still hanging on them."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]
+        self.connections: list[socket.socket] = []
+        self._closed = False
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            self.connections.append(conn)
+
+    @property
+    def open_connections(self) -> int:
+        return sum(1 for c in self.connections if c.fileno() != -1)
+
+    def close(self) -> None:
+        self._closed = True
+        self._listener.close()
+        for conn in self.connections:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            conn.close()
+        self._thread.join(timeout=2)
+
+    def __enter__(self) -> HangingServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def reset_yfinance(cache_dir: Path) -> None:

@@ -30,11 +30,27 @@ def buttons(message: MessageRecord) -> dict[str, str]:
     }
 
 
+def selects(message: MessageRecord) -> dict[str, dict[str, Any]]:
+    """custom_id -> component of every string select on a message."""
+    return {
+        comp["custom_id"]: comp
+        for row in message.data.get("components") or []
+        for comp in row.get("components") or []
+        if int(comp.get("type", 0)) == 3
+    }
+
+
 async def press_button(
-    standin: DiscordStandin, message: MessageRecord, custom_id: str, *, user_id: int
+    standin: DiscordStandin,
+    message: MessageRecord,
+    custom_id: str,
+    *,
+    user_id: int,
+    values: list[str] | None = None,
 ) -> InteractionRecord:
+    """Press a button, or with `values` choose options of a string select (component type 3)."""
     own = getattr(standin, "send_component", None)
-    if own is not None:
+    if own is not None and values is None:
         return await own(message, custom_id, user_id=user_id)
     found = [
         comp
@@ -46,13 +62,20 @@ async def press_button(
         raise ValueError(f"message {message.id} has no component {custom_id!r}")
     if found[0].get("disabled"):
         raise ValueError(f"component {custom_id!r} is disabled; Discord would not send it")
+    kind = int(found[0].get("type", 2))
+    component: dict[str, Any] = {"custom_id": custom_id, "component_type": kind}
+    if kind == 3:
+        offered = {o["value"] for o in found[0].get("options") or []}
+        if values is None or not set(values) <= offered:
+            raise ValueError(f"select {custom_id!r} offers {sorted(offered)}, not {values}")
+        component["values"] = list(values)
     guild = standin.guilds.get(message.guild_id) if message.guild_id is not None else None
     ix_id, token = standin.snowflake(), "tok-" + secrets.token_urlsafe(24)
     payload: dict[str, Any] = {
         "id": str(ix_id),
         "application_id": str(standin.application_id),
         "type": 3,
-        "data": {"custom_id": custom_id, "component_type": 2},
+        "data": component,
         "token": token,
         "version": 1,
         "locale": "en-US",

@@ -120,5 +120,5 @@ def test_a_window_under_20_sessions_gets_a_caveat(window, caveat) -> None:
 
 def test_a_window_longer_than_the_shared_history_is_a_clear_message() -> None:
     a, b = pair(n=60)
-    with pytest.raises(BadInput, match="try a shorter window"):
+    with pytest.raises(BadInput, match="a window of up to 42 sessions fits"):
         answer(a, b, 90)

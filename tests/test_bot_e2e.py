@@ -17,6 +17,7 @@ from tests.bot_harness import (
     NO_FILES,
     TOKEN,
     LoopLag,
+    private_reply,
     riskon,
     write_config,
 )
@@ -189,20 +190,18 @@ async def test_admin_settings_survive_a_restart(standin, config_path) -> None:
             ("config channel", {"channel": GENERAL}),
             ("config time", {"time": "7:45"}),
             ("config timezone", {"zone": "europe/london"}),
-            ("config watchlist add", {"symbol": "gold"}),
+            ("config watchlist remove", {"symbol": "^IXIC"}),
             ("config brief", {"state": "on"}),
         ]:
             ix = await slash(standin, name, options, channel_id=GENERAL, permissions=ADMIN_PERMS)
-            callback = await ix.wait_callback(5)
-            assert callback.type == 4 and callback.ephemeral, callback.data
+            await private_reply(ix)
         assert first.is_ready()
     async with riskon(standin, config_path):
         ix = await slash(standin, "config show", channel_id=GENERAL, permissions=ADMIN_PERMS)
-        callback = await ix.wait_callback(5)
-        fields = {f["name"]: f["value"] for f in callback.data["embeds"][0]["fields"]}
+        fields = {f["name"]: f["value"] for f in (await private_reply(ix))["embeds"][0]["fields"]}
         assert fields["Time"] == "07:45 Europe/London"
         assert fields["Channel"] == f"<#{GENERAL}>" and fields["Brief"] == "on"
-        assert "GC=F" in fields["Watchlist"]
+        assert "^GSPC" in fields["Watchlist"] and "^IXIC" not in fields["Watchlist"]
 
 
 async def test_token_never_reaches_logs(standin, config_path, caplog) -> None:

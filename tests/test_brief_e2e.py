@@ -32,6 +32,7 @@ from tests.bot_harness import (
     OTHER_GENERAL,
     OTHER_GUILD,
     ManualClock,
+    private_reply,
     riskon,
     write_config,
 )
@@ -167,8 +168,7 @@ async def test_brief_posts_at_the_local_instant_to_the_configured_channel(standi
         ("config timezone", {"zone": "Europe/London"}),
         ("config brief", {"state": "on"}),
     ]:
-        callback = await (await slash(standin, name, options)).wait_callback(5)
-        assert callback.type == 4 and callback.ephemeral, callback.data
+        await private_reply(await slash(standin, name, options))
     poster = bot.get_cog("Brief").poster
 
     assert today(await poster.tick(LONDON_0800 - timedelta(minutes=1))) == []
@@ -248,8 +248,8 @@ async def test_unusable_channel_pauses_only_that_server(standin, bot, status, re
     record = await brieflog.get(bot.store, GUILD, DAY)
     assert record is not None and record.status == "failed" and reason in record.detail
 
-    callback = await (await slash(standin, "config show")).wait_callback(5)
-    shown = {f["name"]: f["value"] for f in callback.data["embeds"][0]["fields"]}
+    reply = await private_reply(await slash(standin, "config show"))
+    shown = {f["name"]: f["value"] for f in reply["embeds"][0]["fields"]}
     assert shown["Brief"] == "off" and reason in shown["Brief paused"]
 
     # Paused means paused: the next day nobody knocks on that channel again.
@@ -448,8 +448,7 @@ async def test_brief_promised_after_turning_on_late_is_posted_at_that_time(
             ("config brief", {"state": "on"}),
         ]:
             clock.advance(timedelta(seconds=5))
-            callback = await (await slash(standin, name, options)).wait_callback(5)
-            assert callback.type == 4 and callback.ephemeral, callback.data
+            await private_reply(await slash(standin, name, options))
         await ticked()
         # 08:00 had passed when briefs were turned on: nothing owed, nothing posted or logged.
         assert posts(standin) == []
@@ -458,8 +457,8 @@ async def test_brief_promised_after_turning_on_late_is_posted_at_that_time(
         clock.advance(timedelta(seconds=5))
         promised = (clock() + timedelta(minutes=1)).replace(second=0)
         local = promised.astimezone(ZoneInfo("Europe/London")).strftime("%H:%M")
-        callback = await (await slash(standin, "config time", {"time": local})).wait_callback(5)
-        shown = {f["name"]: f["value"] for f in callback.data["embeds"][0]["fields"]}
+        reply = await private_reply(await slash(standin, "config time", {"time": local}))
+        shown = {f["name"]: f["value"] for f in reply["embeds"][0]["fields"]}
         assert shown["Next brief"] == f"<t:{int(promised.timestamp())}:F>"
         await ticked()
         assert posts(standin) == []  # not before its minute
@@ -523,8 +522,8 @@ async def test_claims_of_a_dead_process_are_resolved_at_restart_never_reposted(
                 assert await poster.tick() == []
             assert len(posts(standin)) == attempts  # never re-posted
 
-            callback = await (await slash(standin, "config show")).wait_callback(5)
-            shown = {f["name"]: f["value"] for f in callback.data["embeds"][0]["fields"]}
+            reply = await private_reply(await slash(standin, "config show"))
+            shown = {f["name"]: f["value"] for f in reply["embeds"][0]["fields"]}
             assert brieflog.OUTCOME_UNKNOWN in shown["Last brief"]
             assert DAY.isoformat() in shown["Last brief"]
     logged = [r.getMessage() for r in caplog.records if "died mid-post" in r.getMessage()]
@@ -573,17 +572,16 @@ async def test_lost_permission_pauses_with_names_notifies_once_and_rechecks(
     assert len(posts(standin, brief_id)) == 1
 
     # /config brief on re-checks, and refuses while the permission is still missing.
-    reply = await (await slash(standin, "config brief", {"state": "on"}, guild_id=guild_id,
-                               channel_id=system_id)).wait_callback(5)
-    assert reply.ephemeral and "Attach Files" in reply.data["content"]
-    assert "#markets" in reply.data["content"]
+    reply = await private_reply(await slash(standin, "config brief", {"state": "on"},
+                                            guild_id=guild_id, channel_id=system_id))
+    assert "Attach Files" in reply["content"] and "#markets" in reply["content"]
     assert (await bot.settings.get(guild_id)).brief_enabled is False
 
     await set_channel(standin, guild_id, text_channel(brief_id, "markets"))
     await until(
         lambda: bot.get_channel(brief_id).permissions_for(bot.get_guild(guild_id).me).attach_files,
         "CHANNEL_UPDATE")
-    reply = await (await slash(standin, "config brief", {"state": "on"}, guild_id=guild_id,
-                               channel_id=system_id)).wait_callback(5)
-    assert reply.ephemeral and "Daily brief is on" in reply.data["content"]
+    reply = await private_reply(await slash(standin, "config brief", {"state": "on"},
+                                            guild_id=guild_id, channel_id=system_id))
+    assert "Daily brief is on" in reply["content"]
     assert (await poster.tick(LONDON_0800 + timedelta(days=2))) == [(guild_id, "sent")]

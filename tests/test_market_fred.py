@@ -6,6 +6,7 @@ import asyncio
 import datetime
 
 import aiohttp
+import pandas as pd
 import pytest
 from aiohttp import web
 
@@ -34,6 +35,12 @@ async def fred_server():
             return web.Response(text="never")
         if series == "RRPONTSYD":
             return web.Response(text="<html>maintenance</html>", content_type="text/html")
+        if series == "DEXUSEU":  # Latin-1 bytes where UTF-8 was promised
+            return web.Response(body=b"observation_date,DEXUSEU\n2024-01-03,1.1\xa0\xff\n",
+                                content_type="text/csv")
+        if series == "DTWEXBGS":  # quoted field never closed: the CSV parser gives up
+            return web.Response(text='observation_date,DTWEXBGS\n2024-01-03,"1.1\n',
+                                content_type="text/csv")
         if series == "WTREGEN":
             return web.Response(text="observation_date,WTREGEN\n2024-01-03,.\n",
                                 content_type="text/csv")
@@ -117,3 +124,57 @@ async def test_ids_are_validated_before_any_request(fred_server, bad):
     with pytest.raises(UnknownSymbol):
         await FredProvider(base_url=url).series(bad)
     assert seen == []
+
+
+@pytest.mark.parametrize(
+    ("series_id", "why"), [("DEXUSEU", "not UTF-8"), ("DTWEXBGS", "malformed"),
+                           ("RRPONTSYD", "expected columns")],
+)
+async def test_a_malformed_answer_is_a_provider_error(fred_server, series_id, why):
+    url, _ = fred_server
+    with pytest.raises(ProviderError, match=why):
+        await FredProvider(base_url=url).series(series_id)
+
+
+async def test_a_brief_goes_out_without_the_section_fred_garbled(tmp_path):
+    """Non-UTF-8 bytes for WALCL from the fake FRED: the brief is still made, net liquidity is
+    left out with a note saying why, and the series FRED did answer are in it."""
+    from datetime import UTC, datetime
+
+    from bot.insights import Insights
+    from bot.market.data import MacroData, PriceHistory
+    from tests.market_fixtures import cycling_index
+
+    bars = cycling_index(cycles=2)
+    dates = pd.date_range(bars.index[-60], bars.index[-1], freq="W-WED")
+
+    async def handler(request: web.Request) -> web.Response:
+        series = request.query["id"]
+        if series == "WALCL":
+            return web.Response(body=b"observation_date,WALCL\n2024-01-03,7\xff\n",
+                                content_type="text/csv")
+        rows = "".join(f"{d:%Y-%m-%d},{4.0 + i / 100}\n" for i, d in enumerate(dates))
+        return web.Response(text=f"observation_date,{series}\n{rows}", content_type="text/csv")
+
+    app = web.Application()
+    app.router.add_get("/fredgraph.csv", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+
+    class Market:
+        async def daily(self, symbol: str) -> PriceHistory:
+            return PriceHistory(symbol, bars, datetime(2026, 1, 2, tzinfo=UTC), "test")
+
+    try:
+        fred = FredProvider(base_url=f"http://127.0.0.1:{port}/fredgraph.csv", timeout=5)
+        insights = Insights(Market(), MacroData(fred))
+        brief = await insights.brief(["^RUT"], today=bars.index[-1].date())
+    finally:
+        await runner.cleanup()
+    notes = " ".join(brief.notes)
+    assert "Fed net liquidity left out" in notes and "not UTF-8" in notes
+    assert list(brief.data["macro_missing"]) == ["WALCL"]
+    assert any(label == "High-yield spread" for label, _ in brief.figures)

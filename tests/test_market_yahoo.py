@@ -179,3 +179,36 @@ def test_a_connection_without_an_answer_is_a_network_error_not_http_0():
     exc = CurlLikeError("Could not resolve host: query2.finance.yahoo.com")
     assert _http_status(exc) is None and _is_network_error(exc)
     assert _http_status(SimpleNamespace(response=SimpleNamespace(status_code=503))) == 503
+
+
+async def test_a_hung_yahoo_holds_neither_the_default_pool_nor_the_next_fetch(tmp_path, fake):
+    """Ten fetches against a network that accepts and never answers: short thread hops still run
+    at once, and once they time out a new fetch is not queued behind the stuck one."""
+    import asyncio
+    import time
+
+    from bot.market.netio import NET_THREADS, net_pool
+    from tests.fake_yahoo import HangingServer
+
+    with HangingServer() as server:
+        fake.set_hang(server, hold=30.0)
+        provider = YahooProvider(data_dir=tmp_path, session=fake.session(), timeout=0.25,
+                                 retries=0)
+        fetches = asyncio.gather(*(provider.daily("^RUT") for _ in range(10)),
+                                 return_exceptions=True)
+        await asyncio.sleep(0.2)
+        assert server.open_connections >= 1  # the first fetch is stuck on the network
+        began = time.monotonic()
+        await asyncio.wait_for(asyncio.to_thread(lambda: None), timeout=5)
+        assert time.monotonic() - began < 0.5
+
+        results = await fetches
+        assert all(isinstance(r, ProviderError) and "no answer within 1s" in str(r)
+                   for r in results)
+        assert net_pool().threads <= NET_THREADS
+
+        fake.set_hang(None)
+        began = time.monotonic()
+        bars = await asyncio.wait_for(provider.daily("^RUT"), timeout=5)
+        assert len(bars) == 6 and time.monotonic() - began < 0.9
+        assert server.open_connections >= 1  # ... while the timed-out one is still stuck

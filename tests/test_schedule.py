@@ -24,6 +24,7 @@ from bot.scheduling.schedule import (
     parse_timezone,
     scheduled_instant,
     timezone_choices,
+    zones_for_abbreviation,
 )
 from bot.settings import GuildSettings
 
@@ -373,3 +374,21 @@ def test_timezone_choices_for_autocomplete() -> None:
     assert len(timezone_choices("")) == 25
     assert len(timezone_choices("a", limit=5)) == 5
     assert timezone_choices("zzzz") == []
+
+
+def test_only_place_names_are_time_zones_and_abbreviations_name_the_places() -> None:
+    # "EST" is a fixed UTC-5: an hour wrong for New York all summer. Refused, with the places.
+    with pytest.raises(BadInput, match="EST may mean America/New_York, ") as err:
+        parse_timezone("EST")
+    assert "abbreviation" in str(err.value)
+    with pytest.raises(BadInput, match="Europe/London"):
+        parse_timezone("bst")
+    for legacy in ("EST5EDT", "Etc/GMT+5", "CET"):
+        with pytest.raises(BadInput):
+            parse_timezone(legacy)
+    assert parse_timezone("US/Eastern") == "US/Eastern"  # a place (with DST), legacy spelling
+    assert zones_for_abbreviation("EST", year=2024)[0] == "America/New_York"
+    assert "Asia/Kolkata" in zones_for_abbreviation("ist", year=2024)
+    assert zones_for_abbreviation("PST", limit=1, year=2024) == ["America/Los_Angeles"]
+    assert zones_for_abbreviation("XYZ", year=2024) == []
+    assert not any("/" not in z and z != "UTC" for z in timezone_choices("e", limit=400))

@@ -38,7 +38,8 @@ from bot.store import Store, StoreError, is_lock_error, store_for
 log = logging.getLogger(__name__)
 
 EXTENSIONS = (
-    "cogs.market", "cogs.study", "cogs.corr", "cogs.help", "cogs.admin", "cogs.brief", "cogs.ask"
+    "cogs.market", "cogs.study", "cogs.corr", "cogs.help", "cogs.admin", "cogs.brief", "cogs.ask",
+    "cogs.alerts",
 )
 
 #: How long a shutdown lets a posting pass in flight finish before abandoning it: with the

@@ -50,8 +50,11 @@ async def answer(interaction: discord.Interaction, make: Callable[[], Awaitable[
 
     Options were validated before this runs, so a user's mistake is answered privately without
     a public "thinking…" message; failures after deferral go to the tree's error handler.
+    A command that reads the store first defers itself before that read (the store may be
+    waiting on a lock longer than Discord's 3 s); then this does not defer again.
     """
-    await interaction.response.defer(thinking=True)
+    if not interaction.response.is_done():
+        await interaction.response.defer(thinking=True)
     insight = await make()
     embed, file = insight_embed(insight)
     if file is not None:

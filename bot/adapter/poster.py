@@ -1,7 +1,9 @@
-"""Posting the daily brief: which guilds are due, one render per watchlist, exactly-once sends.
+"""Posting unasked: the daily brief and alerts. One render per watchlist (brief) or per
+(signal, target) (alert), fanned out to every channel owed it, each send exactly once through
+the posting log (`post_once`), a gone or closed channel pausing what posts there.
 
-Kept apart from the cog so a test can drive `tick(now)` with any clock. A tick never raises:
-a failing guild is recorded and logged, and the loop lives on for every other guild.
+Kept apart from the cogs so a test can drive `tick(now)` / `check(now)` with any clock. A pass
+never raises: a failing guild is recorded and logged, and the loop lives on for the others.
 """
 
 from __future__ import annotations
@@ -17,7 +19,11 @@ from typing import Any
 import discord
 
 from bot.adapter.embeds import insight_embed
-from bot.scheduling import brieflog, postlog
+from bot.analytics.signals import parse_signal
+from bot.errors import RiskonError
+from bot.scheduling import alertstore, brieflog, postlog
+from bot.scheduling.alerts import AlertChecker, Firing
+from bot.scheduling.alertstore import Alert, post_key
 from bot.scheduling.schedule import Due, due
 
 log = logging.getLogger(__name__)
@@ -167,49 +173,199 @@ class BriefPoster:
         return list(await asyncio.gather(*(self._send(insight, item) for item in items)))
 
     async def _send(self, insight: Any, item: Due) -> tuple[int, str]:
-        store, guild_id = self.bot.store, item.settings.guild_id
-        async with self._limit:
-            claimed = await brieflog.claim(
-                store, guild_id, item.local_date, self.clock(), owner=self.owner
-            )
-            if not claimed:
-                return guild_id, "already claimed"
-            try:
-                channel = self.bot.get_channel(
-                    item.settings.channel_id
-                ) or await self.bot.fetch_channel(item.settings.channel_id)
-                embed, file = insight_embed(insight)
-                message = await channel.send(embed=embed, **({"file": file} if file else {}))
-            except discord.HTTPException as exc:
-                return guild_id, await self._failed(item, exc)
-            except Exception as exc:
-                log.exception("Brief for guild %s failed", guild_id)
-                await brieflog.mark(
-                    store, guild_id, item.local_date, "failed", repr(exc), self.clock()
-                )
-                return guild_id, "failed"
-            await brieflog.commit(store, guild_id, item.local_date, message.id, self.clock())
-            return guild_id, "sent"
-
-    async def _failed(self, item: Due, exc: discord.HTTPException) -> str:
         guild_id = item.settings.guild_id
-        reason = pause_reason(self.bot, item.settings.channel_id, exc)
-        detail = reason or f"Discord error {exc.status}: {exc.text[:200]}"
-        await brieflog.mark(
-            self.bot.store, guild_id, item.local_date, "failed", detail, self.clock()
-        )
-        if reason:
-            stamp = self.clock().strftime("%Y-%m-%d %H:%M UTC")
-            await self.bot.settings.update(
-                guild_id,
-                brief_enabled=False,
-                disabled_reason=f"Paused on {stamp}: {reason}. Fix it, then /config brief on.",
+        async with self._limit:
+            outcome, reason = await post_once(
+                self.bot, "brief", brieflog.key(guild_id, item.local_date), guild_id=guild_id,
+                day=item.local_date, channel_id=item.settings.channel_id, insight=insight,
+                owner=self.owner, clock=self.clock,
             )
-            log.warning("Brief for guild %s paused: %s", guild_id, reason)
-            await notify_pause(self.bot, guild_id, item.settings.channel_id, "daily brief", reason)
-            return "disabled"
-        log.warning("Brief for guild %s failed: %s", guild_id, detail)
-        return "failed"
+            if reason is not None:
+                return guild_id, await self._paused(item, reason)
+            return guild_id, outcome
+
+    async def _paused(self, item: Due, reason: str) -> str:
+        guild_id = item.settings.guild_id
+        stamp = self.clock().strftime("%Y-%m-%d %H:%M UTC")
+        await self.bot.settings.update(
+            guild_id,
+            brief_enabled=False,
+            disabled_reason=f"Paused on {stamp}: {reason}. Fix it, then /config brief on.",
+        )
+        log.warning("Brief for guild %s paused: %s", guild_id, reason)
+        await notify_pause(self.bot, guild_id, item.settings.channel_id, "daily brief", reason)
+        return "disabled"
+
+
+async def post_once(
+    bot: Any, kind: postlog.Kind, key: str, *, guild_id: int, day: date, channel_id: int,
+    insight: Any, owner: str, clock: Callable[[], datetime], content: str | None = None,
+    allowed_mentions: discord.AllowedMentions | None = None,
+) -> tuple[str, str | None]:
+    """Claim (kind, key), send the insight to the channel, commit or mark: one post, once.
+
+    Shared by briefs and alerts. Returns (outcome, pause reason): outcome is 'sent',
+    'already claimed' or 'failed'; the reason is set when the channel is gone or closed to
+    us (the caller pauses what posts there), else None.
+    """
+    store = bot.store
+    if not await postlog.claim(store, kind, key, guild_id=guild_id, day=day, now=clock(),
+                               owner=owner):
+        return "already claimed", None
+    try:
+        channel = bot.get_channel(channel_id) or await bot.fetch_channel(channel_id)
+        embed, file = insight_embed(insight)
+        extra: dict[str, Any] = {"file": file} if file else {}
+        if content is not None:
+            extra["content"] = content
+        message = await channel.send(
+            embed=embed, allowed_mentions=allowed_mentions or discord.AllowedMentions.none(),
+            **extra,
+        )
+    except discord.HTTPException as exc:
+        reason = pause_reason(bot, channel_id, exc)
+        detail = reason or f"Discord error {exc.status}: {exc.text[:200]}"
+        await postlog.mark(store, kind, key, "failed", detail, clock(), guild_id=guild_id,
+                           day=day)
+        log.warning("%s %s for guild %s failed: %s", kind.capitalize(), key, guild_id, detail)
+        return "failed", reason
+    except Exception as exc:
+        log.exception("%s %s for guild %s failed", kind.capitalize(), key, guild_id)
+        await postlog.mark(store, kind, key, "failed", repr(exc), clock(), guild_id=guild_id,
+                           day=day)
+        return "failed", None
+    await postlog.commit(store, kind, key, message.id, clock(), guild_id=guild_id, day=day)
+    return "sent", None
+
+
+def alert_text(alert: Alert, firing: Firing) -> str:
+    """The line above an alert's study: the role (if any), what fired, when, and lateness."""
+    try:
+        words = parse_signal(firing.signal).describe()
+    except RiskonError:
+        words = firing.signal
+    text = (f"**Alert #{alert.id}:** `{firing.signal}` fired on {firing.session.isoformat()}: "
+            f"{words}.")
+    if firing.late:
+        text += " (posted late)"
+    return f"<@&{alert.role_id}> {text}" if alert.role_id else text
+
+
+def alert_mentions(alert: Alert) -> discord.AllowedMentions:
+    """Exactly the alert's role, or nobody: never @everyone, never a user."""
+    if alert.role_id is None:
+        return discord.AllowedMentions.none()
+    return discord.AllowedMentions(
+        everyone=False, users=False, roles=[discord.Object(id=alert.role_id)],
+        replied_user=False,
+    )
+
+
+RENDERS_AT_ONCE = 8
+
+
+class AlertPoster:
+    """One alert check: what fired (`AlertChecker`), one render per (signal, target), fan-out.
+
+    Sends go through `post_once`, as the brief's do: claimed in the posting log (kind 'alert',
+    key "<alert id>:<session>"), so each (alert, event session) is posted at most once across
+    restarts and processes. A channel that is gone or closed pauses that server's alerts in it.
+    A check never raises: a failure is logged and the next check tries again.
+    """
+
+    def __init__(
+        self,
+        bot: Any,
+        *,
+        grace: timedelta,
+        concurrency: int,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.bot = bot
+        self.clock = clock
+        self._limit = asyncio.Semaphore(concurrency)
+        #: Renders in flight: enough to keep every worker process busy, few enough that the
+        #: studies waiting for their fan-out do not pile up in memory.
+        self._renders = asyncio.Semaphore(RENDERS_AT_ONCE)
+        self.owner: str = getattr(bot, "post_owner", None) or postlog.new_owner()
+        owns = getattr(bot, "owns_guild", lambda guild_id: True)
+        self.checker = AlertChecker(bot.store, bot.services.market, grace=grace, owns=owns)
+        self.renders = 0  # studies rendered, for tests and benchmarks
+        self.checks = 0  # checks completed, so a test can wait for the loop to have looked
+
+    async def render(self, signal: str, target: str) -> Any:
+        """The study an alert posts: the /after answer for the signal and target."""
+        return await self.bot.insights.after(signal, target)
+
+    async def check(self, now: datetime | None = None) -> list[tuple[int, date, str]]:
+        """One pass; returns (alert id, event session, outcome) for what it did."""
+        now = now or self.clock()
+        try:
+            outcomes = await self._check(now)
+        except Exception:
+            log.exception("Alert check at %s failed; the loop goes on", now.isoformat())
+            return []
+        self.checks += 1
+        return outcomes
+
+    async def _check(self, now: datetime) -> list[tuple[int, date, str]]:
+        result = await self.checker.check(now)
+        await self.checker.record_missed(result.missed, now)
+        outcomes = [(alert.id, session, "missed") for alert, session in result.missed]
+        by_pair: dict[tuple[str, str], list[Firing]] = defaultdict(list)
+        for firing in result.firings:
+            by_pair[(firing.signal, firing.target)].append(firing)
+        paused: set[tuple[int, int]] = set()
+
+        async def fan_out(signal: str, target: str, firings: list[Firing]) -> list:
+            """Render once, then send to every alert owed it; pairs run side by side (the
+            compute pool bounds the renders), so the first posts do not wait for the last
+            render."""
+            try:
+                async with self._renders:
+                    insight = await self.render(signal, target)
+                self.renders += 1
+            except Exception:
+                # Not marked: the next check renders again, until the grace window ends.
+                log.exception("Alert study for %r on %s could not be built", signal, target)
+                return []
+            sends = [self._send(f, alert, insight, paused) for f in firings for alert in f.alerts]
+            return list(await asyncio.gather(*sends))
+
+        for sent in await asyncio.gather(
+            *(fan_out(signal, target, firings) for (signal, target), firings in by_pair.items())
+        ):
+            outcomes += sent
+        return outcomes
+
+    async def _send(
+        self, firing: Firing, alert: Alert, insight: Any, paused: set[tuple[int, int]]
+    ) -> tuple[int, date, str]:
+        store, where = self.bot.store, (alert.guild_id, alert.channel_id)
+        async with self._limit:
+            if where in paused:
+                return alert.id, firing.session, "paused"  # not claimed: judged after a fix
+            outcome, reason = await post_once(
+                self.bot, "alert", post_key(alert.id, firing.session), guild_id=alert.guild_id,
+                day=firing.session, channel_id=alert.channel_id, insight=insight,
+                owner=self.owner, clock=self.clock, content=alert_text(alert, firing),
+                allowed_mentions=alert_mentions(alert),
+            )
+            self.checker.settle(alert.id, firing.session)
+            if outcome == "sent":
+                await alertstore.fired(store, alert.id, firing.session)
+            if reason is not None and where not in paused:
+                paused.add(where)
+                stamp = self.clock().strftime("%Y-%m-%d %H:%M UTC")
+                count = await alertstore.pause_channel(
+                    store, alert.guild_id, alert.channel_id, f"paused on {stamp}: {reason}"
+                )
+                log.warning("%d alert(s) of guild %s paused: %s", count, alert.guild_id, reason)
+                await notify_pause(self.bot, alert.guild_id, alert.channel_id,
+                                   f"alerts posting to <#{alert.channel_id}>", reason,
+                                   fix="/alert resume")
+                return alert.id, firing.session, "disabled"
+            return alert.id, firing.session, outcome
 
 
 #: What riskon needs in a channel it posts to, with the names Discord's UI shows.

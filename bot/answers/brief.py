@@ -135,8 +135,17 @@ def _risk(inputs: BriefInputs) -> tuple[list[tuple[str, str]], dict[str, Any], l
     figures: list[tuple[str, str]] = []
     data: dict[str, Any] = {}
     notes: list[str] = []
+    c = None
     if inputs.rut is not None and inputs.btc is not None:
-        c = correlation(inputs.rut.close, inputs.btc.close, window=90)
+        shared = len(inputs.rut.close.index.intersection(inputs.btc.close.index))
+        if shared > 90:
+            c = correlation(inputs.rut.close, inputs.btc.close, window=90)
+        else:  # a short cache (a new data folder): the line cannot be measured, say so
+            notes.append(
+                "Russell 2000 vs Bitcoin correlation left out: only "
+                f"{fmt.count(shared, 'shared date')}, a 90-session window needs 91."
+            )
+    if c is not None:
         figures.append(
             (
                 "Russell 2000 vs Bitcoin (90 sessions)",

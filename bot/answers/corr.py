@@ -11,7 +11,8 @@ from bot.analytics import correlation, correlation_caveats
 from bot.answers.common import chart_footer, file_stem, provenance, stale_note
 from bot.answers.model import Insight
 from bot.charts import correlation_chart
-from bot.errors import BadInput
+from bot.defaults import WINDOW_RANGE
+from bot.errors import BadInput, TooLittleHistory
 from bot.market.symbols import Asset
 
 
@@ -85,14 +86,36 @@ def _beta_figure(base: str, beta: float) -> str:
     return f"{_r(beta)}: {times} {base}'s daily move, {direction}"
 
 
+def _check_shared_history(a: Asset, history_a: Any, b: Asset, history_b: Any, window: int) -> None:
+    """Too few shared dates is said plainly: which series is short and from when, and whether a
+    shorter window would do (a young listing) or nothing can be measured yet."""
+    close_a, close_b = history_a.close, history_b.close
+    shared = len(close_a.index.intersection(close_b.index))
+    if shared >= window + 1:
+        return
+    young, first = max(((a.name, close_a.index[0]), (b.name, close_b.index[0])),
+                       key=lambda pair: pair[1]) if len(close_a) and len(close_b) else (None, None)
+    why = f" ({young}'s history starts {fmt.day(first)})" if young is not None else ""
+    have = f"{a.name} and {b.name} share " + (
+        f"only {fmt.count(shared, 'date')}{why}" if shared else f"no dates{why}"
+    )
+    if shared - 1 >= WINDOW_RANGE[0]:
+        # The asker chose the window and a shorter one fits: their call, said privately.
+        raise BadInput(
+            f"{have}, too few for a {window}-session window; a window of up to "
+            f"{shared - 1} sessions fits."
+        )
+    raise TooLittleHistory(
+        f"{have}: a correlation needs at least {WINDOW_RANGE[0] + 1} shared dates, so there is "
+        "nothing to measure yet."
+    )
+
+
 def answer_correlation(
     a: Asset, history_a: Any, b: Asset, history_b: Any, *, window: int
 ) -> Insight:
-    try:
-        c = correlation(history_a.close, history_b.close, window=window)
-    except ValueError as exc:
-        # Too little shared history for the window: the asker can pick a shorter one.
-        raise BadInput(f"{a.name} and {b.name}: {exc}; try a shorter window.") from exc
+    _check_shared_history(a, history_a, b, history_b, window)
+    c = correlation(history_a.close, history_b.close, window=window)
     shared = fmt.count(c.n_obs, "shared session")
     rank, share = rank_words(c.rolling, c.current, window)
     beta_text = beta_words(b.name, a.name, c.beta_b_on_a)

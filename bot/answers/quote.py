@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pandas as pd
+
 from bot import fmt
 from bot.analytics import Quote, quote
 from bot.answers.common import (
@@ -39,9 +41,22 @@ def quote_json(asset: Asset, q: Quote) -> dict[str, Any]:
     }
 
 
-def answer_quote(asset: Asset, history: Any, *, today: date | None = None) -> Insight:
+#: The chart ranges /quote offers (its buttons): key -> (words, lookback; None = all history).
+CHART_RANGES: dict[str, tuple[str, pd.Timedelta | None]] = {
+    "1m": ("1 month", pd.Timedelta(days=31)),
+    "1y": ("1 year", pd.Timedelta(days=365)),
+    "5y": ("5 years", pd.Timedelta(days=5 * 365 + 1)),
+    "max": ("all history", None),
+}
+
+
+def answer_quote(
+    asset: Asset, history: Any, *, today: date | None = None, chart_range: str = "1y"
+) -> Insight:
     """`today`: the date asked on; when the last bar is more than three sessions older, the
-    first line says how many days old the data is (None: no such check)."""
+    first line says how many days old the data is (None: no such check). `chart_range`: one of
+    CHART_RANGES, what the chart draws (the numbers are the same whatever it is)."""
+    words, lookback = CHART_RANGES[chart_range]
     close = history.bars["Close"]
     q = quote(close)
     age = data_age(asset, q.last_date, today)
@@ -78,8 +93,13 @@ def answer_quote(asset: Asset, history: Any, *, today: date | None = None) -> In
         )
     caveats.append("Not investment advice.")
     meta = provenance(history)
-    chart = quote_chart(close, title=f"{asset.name} ({asset.symbol})", footer=chart_footer(meta))
-    data = {**quote_json(asset, q), "stale_days": age}
+    chart = quote_chart(
+        close,
+        title=f"{asset.name} ({asset.symbol}), {words}",
+        footer=chart_footer(meta),
+        lookback=lookback,
+    )
+    data = {**quote_json(asset, q), "stale_days": age, "chart_range": chart_range}
     return Insight(
         kind="quote",
         title=f"{asset.name} ({asset.symbol})",
@@ -87,7 +107,7 @@ def answer_quote(asset: Asset, history: Any, *, today: date | None = None) -> In
         figures=figures,
         caveats=caveats,
         chart_png=chart,
-        chart_name=f"quote-{file_stem(asset.symbol)}.png",
+        chart_name=f"quote-{file_stem(asset.symbol, chart_range)}.png",
         data=data,
         **meta,
     )

@@ -11,12 +11,18 @@ from . import theme as t
 LOOKBACK = pd.Timedelta(days=365)
 
 
-def _last_year(close: pd.Series) -> pd.Series:
-    return close[close.index >= close.index[-1] - LOOKBACK]
+def _window(close: pd.Series, lookback: pd.Timedelta | None) -> pd.Series:
+    """The last `lookback` of closes (None: the whole history)."""
+    if lookback is None:
+        return close
+    return close[close.index >= close.index[-1] - lookback]
 
 
-def quote_chart(close: pd.Series, *, title: str, footer: str) -> bytes:
-    """One year of closes: enough context for "where is it now" without the full history.
+def quote_chart(
+    close: pd.Series, *, title: str, footer: str, lookback: pd.Timedelta | None = LOOKBACK
+) -> bytes:
+    """One year of closes by default: enough context for "where is it now" without the full
+    history; `lookback` draws another range (the /quote buttons: 1M, 1Y, 5Y, None = Max).
 
     The ATH is computed from the full series (so it is the real record) and drawn only when it
     sits near the visible range; otherwise it is stated in text rather than squashing the line.
@@ -29,7 +35,7 @@ def quote_chart(close: pd.Series, *, title: str, footer: str) -> bytes:
     if close.empty:
         t.empty_note(ax)
         return t.to_png(fig)
-    view = _last_year(close)
+    view = _window(close, lookback)
     _draw_panel(ax, view, close, near=0.15, fs=t.FS_SMALL, tag=True)
     return t.to_png(fig)
 

@@ -41,7 +41,10 @@ class MalformedFile(ProviderError):
     def __init__(self, source: str, path: Path | str, line: int | None, problem: str) -> None:
         self.path = path
         self.line = line
-        where = f"{path}, line {line}" if line is not None else str(path)
+        # A file is named without its folder: the message reaches private replies, and the
+        # host's directory layout is not the asker's business (the source names the folder).
+        shown = path.name if isinstance(path, Path) else str(path)
+        where = f"{shown}, line {line}" if line is not None else shown
         super().__init__(source, f"malformed file {where}: {problem}")
 
 
@@ -52,6 +55,20 @@ class CsvProvider:
         self.directory = Path(directory)
         # Shown in public footers: the folder's name, not the host's full path.
         self.name = f"CSV files ({self.directory.name or self.directory})"
+        self._read_mtimes: dict[str, int] = {}  # symbol -> the file's mtime when last read
+
+    def changed(self, symbol: str) -> bool:
+        """Whether `<symbol>.csv` changed (modification time) since this provider last read it.
+
+        A stat, no read: alerts ask it for every symbol at every check, so a file that gains
+        a row is re-read at the next check and an unchanged folder costs nothing. A file this
+        process never read counts as changed (the cache may come from an older process).
+        """
+        try:
+            mtime = (self.directory / f"{symbol}.csv").stat().st_mtime_ns
+        except OSError:
+            return False
+        return self._read_mtimes.get(symbol) != mtime
 
     async def daily(self, symbol: str, start: datetime.date | None = None) -> pd.DataFrame:
         check_symbol(symbol)
@@ -64,6 +81,7 @@ class CsvProvider:
             raise UnknownSymbol(
                 symbol, reason=f"There is no price file for {symbol} in {self.name}."
             )
+        mtime = path.stat().st_mtime_ns
         raw = read_table(path, self.name, required=("Date", "Close"))
         dates = parse_dates(raw["Date"], path, self.name)
         frame = pd.DataFrame(
@@ -73,6 +91,7 @@ class CsvProvider:
         frame, _ = clean_bars(frame, source=self.name, symbol=symbol)
         if start is not None:
             frame = frame[frame.index >= pd.Timestamp(start)]
+        self._read_mtimes[symbol] = mtime
         if frame.empty:
             raise NoData(symbol, self.name, f"{path.name} has no usable rows")
         return frame

@@ -102,11 +102,18 @@ class MarketData:
         self._retry_at: dict[str, datetime.datetime] = {}
 
     # -- public --------------------------------------------------------------------------------
-    async def daily(self, symbol: str) -> PriceHistory:
+    async def daily(
+        self, symbol: str, *, fresh_since: datetime.datetime | None = None
+    ) -> PriceHistory:
         """Bars for an already-resolved symbol, fresh if the provider can, stale if it cannot.
 
         Raises `UnknownSymbol`/`NoData` from the provider (remembered for `negative_ttl`), or
         `DataUnavailable` when the provider fails and nothing is cached.
+
+        `fresh_since`: a copy fetched before this instant is refreshed whatever `max_age`
+        says, as is one whose source changed since it was read (a CSV file rewritten). Alerts
+        pass the moment the symbol's latest bar became final, so a bar captured intraday is
+        fetched again once it is final, and an idle check does not touch the provider.
         """
         check_symbol(symbol)
         now = self.clock()
@@ -116,16 +123,25 @@ class MarketData:
                 raise negative[0].with_traceback(None)
             del self._negative[symbol]
         hit = self._memory.get(symbol)
-        if hit is not None and self._servable(hit, now):
+        if hit is not None and self._servable(hit, now, fresh_since):
             self._memory.move_to_end(symbol)
             return hit
         task = self._inflight.get(symbol)
         if task is None:
-            task = asyncio.get_running_loop().create_task(self._load(symbol))
+            task = asyncio.get_running_loop().create_task(self._load(symbol, fresh_since))
             self._inflight[symbol] = task
             task.add_done_callback(lambda t: self._finished(symbol, t))
         # shield: one asker giving up (a cancelled command) must not cancel everyone's fetch.
         return await asyncio.shield(task)
+
+    async def drain(self) -> None:
+        """Wait for the fetches still in flight; call before closing the store.
+
+        A fetch outlives an asker who stopped waiting (a cancelled command, or a question whose
+        other symbol failed first) because it saves for everyone; closing the store under it
+        made that save fail with "Store is not open"."""
+        while self._inflight:
+            await asyncio.gather(*list(self._inflight.values()), return_exceptions=True)
 
     def max_age(self, symbol: str) -> datetime.timedelta:
         return self.max_age_crypto if is_round_the_clock(symbol) else self.max_age_equity
@@ -146,9 +162,18 @@ class MarketData:
         if not task.cancelled():
             task.exception()  # retrieved here, so an unawaited failure is not logged as lost
 
-    def _servable(self, history: PriceHistory, now: datetime.datetime) -> bool:
+    def _servable(
+        self, history: PriceHistory, now: datetime.datetime,
+        fresh_since: datetime.datetime | None = None,
+    ) -> bool:
+        if fresh_since is not None:
+            changed = getattr(self.provider, "changed", None)
+            if changed is not None and changed(history.symbol):
+                return False  # a rewritten file is read again, even during a back-off
         if history.stale:
             return now < self._retry_at.get(history.symbol, _EPOCH)
+        if fresh_since is not None and history.as_of < fresh_since:
+            return False
         return now - history.as_of < self.max_age(history.symbol)
 
     def _remember(self, history: PriceHistory) -> PriceHistory:
@@ -177,10 +202,12 @@ class MarketData:
             source=last.source if last else self.provider.name,
         )
 
-    async def _load(self, symbol: str) -> PriceHistory:
+    async def _load(
+        self, symbol: str, fresh_since: datetime.datetime | None = None
+    ) -> PriceHistory:
         now = self.clock()
         cached = await self._cached(symbol)
-        if cached is not None and self._servable(cached, now):
+        if cached is not None and self._servable(cached, now, fresh_since):
             return self._remember(cached)
         # One upstream fetch per symbol across every process sharing the store: on PostgreSQL
         # the guard is an advisory lock, and whoever waited for it re-reads the bars the
@@ -188,7 +215,7 @@ class MarketData:
         async with self.store.fetch_guard(f"bars:{symbol}") as reread:
             if reread:
                 stored = await self._stored(symbol)
-                if stored is not None and self._servable(stored, self.clock()):
+                if stored is not None and self._servable(stored, self.clock(), fresh_since):
                     return self._remember(stored)
                 cached = stored or cached
             return await self._refresh(symbol, cached)
@@ -362,9 +389,17 @@ class MacroData:
                 return hit.series, hit.as_of, hit.stale
             try:
                 series = await self.provider.series(series_id)
-            except ProviderError as exc:
+            except (NoData, UnknownSymbol):
+                raise
+            except Exception as exc:
+                if not isinstance(exc, ProviderError):
+                    # A provider bug or an answer it failed to sort: still the provider's
+                    # failure, so the last good copy is served (loudly) rather than nothing.
+                    log.exception("FRED %s: provider raised unexpectedly", series_id)
+                    exc = ProviderError(getattr(self.provider, "name", "FRED"),
+                                        f"internal error ({type(exc).__name__})")
                 if hit is None:
-                    raise
+                    raise exc from None
                 log.warning("FRED %s: serving copy as of %s (%s)", series_id, hit.as_of, exc)
                 return hit.series, hit.as_of, True
             entry = MacroSeries(series, self.clock(), False)

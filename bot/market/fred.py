@@ -3,6 +3,10 @@
 `fredgraph.csv?id=<ID>` is the CSV behind FRED's own chart download button: no API key to
 configure or leak, one small request per series. `FredCsvProvider` reads the same layout from a
 folder (`FRED_<ID>.csv`) for offline use.
+
+Whatever FRED sends back that cannot be read (bytes that are not UTF-8, HTML instead of CSV, a
+CSV without the series' column, a parser surprise) is a `ProviderError`, like an outage: the
+brief then goes out without the macro section and says why, instead of not going out at all.
 """
 
 from __future__ import annotations
@@ -95,12 +99,12 @@ class FredProvider:
         timeout = aiohttp.ClientTimeout(total=self.timeout)
         try:
             if self._session is not None:
-                status, text = await self._get(self._session, params, timeout)
+                status, body = await self._get(self._session, params, timeout)
             else:
                 # A session per call: FRED is asked a few times a day, and an owned session
                 # would need a close() that every caller must remember.
                 async with aiohttp.ClientSession() as session:
-                    status, text = await self._get(session, params, timeout)
+                    status, body = await self._get(session, params, timeout)
         except TimeoutError as exc:
             raise ProviderError(SOURCE, f"no answer within {self.timeout:g}s") from exc
         except aiohttp.ClientError as exc:
@@ -113,19 +117,31 @@ class FredProvider:
         if status != 200:
             raise ProviderError(SOURCE, f"HTTP {status}")
         where = f"{self.base_url}?id={series_id}"
-        series = await asyncio.to_thread(
-            parse_fred_csv, series_id, SOURCE, where, io.StringIO(text)
-        )
-        series = _since(series, start)
+        series = _since(await asyncio.to_thread(_parse_answer, series_id, where, body), start)
         if series.empty:
             raise NoData(series_id, SOURCE, "no observations")
         return series
 
     async def _get(
         self, session: aiohttp.ClientSession, params: dict[str, str], limit: aiohttp.ClientTimeout
-    ) -> tuple[int, str]:
+    ) -> tuple[int, bytes]:
         async with session.get(self.base_url, params=params, timeout=limit) as response:
-            return response.status, await response.text()
+            return response.status, await response.read()
+
+
+def _parse_answer(series_id: str, where: str, body: bytes) -> pd.Series:
+    """FRED's CSV answer as a series; anything unreadable in it is a `ProviderError`."""
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise MalformedFile(SOURCE, where, None, "the answer is not UTF-8 text") from exc
+    try:
+        return parse_fred_csv(series_id, SOURCE, where, io.StringIO(text))
+    except ProviderError:
+        raise
+    except Exception as exc:  # a parser surprise is still FRED's malformed answer, not our crash
+        log.warning("FRED %s: unreadable answer", series_id, exc_info=True)
+        raise MalformedFile(SOURCE, where, None, f"unreadable CSV ({type(exc).__name__})") from exc
 
 
 class FredCsvProvider:
@@ -139,7 +155,7 @@ class FredCsvProvider:
         check_series_id(series_id)
         path = self.directory / f"FRED_{series_id}.csv"
         if not path.is_file():
-            raise NoData(series_id, self.name, f"there is no {path.name} in {self.directory}")
+            raise NoData(series_id, self.name, f"there is no {path.name} in the folder")
         series = _since(await asyncio.to_thread(parse_fred_csv, series_id, self.name, path), start)
         if series.empty:
             raise NoData(series_id, self.name, f"{path.name} has no observations")

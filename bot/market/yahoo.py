@@ -1,8 +1,12 @@
 """Daily bars from Yahoo Finance through yfinance, made safe for an async bot.
 
-yfinance is synchronous, keeps process-wide state (a session singleton, a config object, SQLite
-caches) and is not thread-safe, so every call runs in a worker thread behind one process-wide
-lock. By default it logs errors and returns an empty frame, which would turn an outage into "no
+yfinance is synchronous and keeps process-wide state (a session singleton, a config object, SQLite
+caches), so every call runs in the network pool's daemon threads (`bot.market.netio`, never
+asyncio's default pool, whose threads the rest of the bot needs for short hops) and takes a
+process-wide turn. A call that times out gives its turn back at once: its thread may stay stuck
+in a socket read, but the next fetch does not wait behind it.
+
+By default yfinance logs errors and returns an empty frame, which would turn an outage into "no
 data"; riskon makes it raise (`yf.config.debug.hide_exceptions = False`) and sorts what it raises:
 
 - rate limit (`YFRateLimitError`) and network trouble (timeouts, connection errors, an HTML page
@@ -21,7 +25,6 @@ import datetime
 import json
 import logging
 import random
-import threading
 import time
 import warnings
 from collections.abc import Awaitable, Callable
@@ -40,13 +43,14 @@ from yfinance.exceptions import (
 
 from bot.errors import NoData, ProviderError, UnknownSymbol
 from bot.market.base import check_symbol, clean_bars
+from bot.market.netio import Ticket, Turn, run_blocking_io
 
 log = logging.getLogger(__name__)
 
 SOURCE = "Yahoo Finance"
 
-#: yfinance's state is per process, so the lock guarding it must be too.
-_YF_LOCK = threading.Lock()
+#: yfinance's state is per process, so the turn guarding it must be too.
+_YF_TURN = Turn()
 _cache_dir: Path | None = None
 
 # yfinance 1.7 still passes inplace= to pandas 3, which warns on every call; not our business.
@@ -62,7 +66,7 @@ class _Retryable(Exception):
 
 
 def _configure_yfinance(cache_dir: Path) -> None:
-    """Make yfinance raise, and keep its caches under riskon's data dir; call under `_YF_LOCK`.
+    """Make yfinance raise, and keep its caches under riskon's data dir; call in `_YF_TURN`.
 
     The cache location only takes effect before yfinance first opens its caches, so it is set
     once per process (by the first provider to fetch); later providers keep the first location.
@@ -125,11 +129,12 @@ class YahooProvider:
         check_symbol(symbol)
         attempts = self.retries + 1
         for attempt in range(1, attempts + 1):
+            ticket = Ticket()
             try:
                 raw = await asyncio.wait_for(
-                    asyncio.to_thread(self._fetch, symbol, start),
+                    run_blocking_io(self._fetch, symbol, start, ticket),
                     # cookie, crumb, time-zone probe and chart each get `timeout`; the wait also
-                    # covers time spent queueing for the lock behind another symbol's fetch.
+                    # covers time spent waiting for the turn behind another symbol's fetch.
                     timeout=self.timeout * 4,
                 )
             except TimeoutError:
@@ -141,6 +146,10 @@ class YahooProvider:
                 if frame.empty:
                     raise NoData(symbol, SOURCE, "every row lacked a usable close")
                 return frame
+            finally:
+                # Given up (timeout, cancelled command) or done: either way the turn is free now,
+                # even if the attempt's thread is still stuck waiting on the network.
+                _YF_TURN.abandon(ticket)
             if attempt == attempts:
                 raise ProviderError(
                     SOURCE, f"{failure.detail} (gave up after {attempts} attempts)"
@@ -153,9 +162,13 @@ class YahooProvider:
             await self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _fetch(self, symbol: str, start: datetime.date | None) -> pd.DataFrame:
-        """One attempt, in a worker thread: yfinance's frame, or a riskon error."""
-        with _YF_LOCK:
+    def _fetch(self, symbol: str, start: datetime.date | None, ticket: Ticket) -> pd.DataFrame:
+        """One attempt, in a network thread: yfinance's frame, or a riskon error."""
+        if not _YF_TURN.acquire(ticket):
+            raise _Retryable("gave up waiting for the previous Yahoo fetch")
+        try:
+            if _YF_TURN.taken_back():
+                _drop_stuck_yfinance_session()
             _configure_yfinance(self.data_dir / "yfinance")
             # yfinance memoises the time-zone probe's response for the whole process, errors
             # included: one glitch would make a real symbol "unknown" until restart. Known time
@@ -192,6 +205,8 @@ class YahooProvider:
             finally:
                 log.debug("%s %s: yfinance call took %.3fs", SOURCE, symbol,
                           time.monotonic() - began)
+        finally:
+            _YF_TURN.release(ticket)
         if frame is None or frame.empty:
             raise NoData(symbol, SOURCE, "no bars in the requested range")
         return frame
@@ -208,6 +223,30 @@ def _forget_memoised_responses() -> None:
     cache_get = getattr(getattr(yf_data, "YfData", None), "cache_get", None)
     if cache_get is not None and hasattr(cache_get, "cache_clear"):
         cache_get.cache_clear()
+
+
+def _drop_stuck_yfinance_session() -> None:
+    """Give later calls a new yfinance session object after a call was abandoned mid-flight.
+
+    yfinance fetches its cookie and crumb while holding its session singleton's lock, so a call
+    stuck there would block every later call inside yfinance, turn or no turn. Forgetting the
+    singleton makes the next `Ticker` build a fresh one (one cookie request more); the stuck
+    thread keeps the old one. This reaches into yfinance's internals: if they moved, it says so
+    and does nothing (later calls may then wait for the stuck one's socket timeout).
+    """
+    meta = getattr(yf_data, "SingletonMeta", None)
+    instances = getattr(meta, "_instances", None)
+    lock = getattr(meta, "_lock", None)
+    cls = getattr(yf_data, "YfData", None)
+    if not isinstance(instances, dict) or cls is None or lock is None:
+        log.warning("%s: cannot reset yfinance's session after a stuck call", SOURCE)
+        return
+    if lock.acquire(timeout=1):
+        try:
+            instances.pop(cls, None)
+        finally:
+            lock.release()
+        log.info("%s: a timed-out call is still waiting on the network; new session", SOURCE)
 
 
 def _reason(exc: YFPricesMissingError) -> str:

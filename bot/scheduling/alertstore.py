@@ -140,6 +140,16 @@ async def pause_channel(store: Store, guild_id: int, channel_id: int, reason: st
         return cursor.rowcount
 
 
+async def resume(store: Store, guild_id: int, alert_id: int) -> bool:
+    """Clear an alert's pause; True if it was paused."""
+    async with store.transaction() as db:
+        cursor = await db.execute(
+            "UPDATE alerts SET paused_reason = NULL WHERE guild_id = ? AND id = ? "
+            "AND paused_reason IS NOT NULL", (guild_id, alert_id),
+        )
+        return cursor.rowcount == 1
+
+
 async def fired(store: Store, alert_id: int, session: date) -> None:
     """Remember the latest event session posted (never moves backwards)."""
     async with store.transaction() as db:

@@ -291,31 +291,96 @@ def parse_hhmm(text: str) -> str:
 _NOT_FOR_GUILDS = frozenset({"localtime", "Factory"})
 
 
+def is_place_zone(name: str) -> bool:
+    """An IANA "Area/Location" name (or UTC): what `/config timezone` accepts.
+
+    The tz database also carries legacy names ("EST", "CET", "EST5EDT", "Japan") and fixed
+    offsets ("Etc/GMT+5", whose sign is inverted). "EST" is a fixed UTC-5 that is an hour wrong
+    for New York all summer; a place name follows the place's daylight-saving rules.
+    """
+    return name in ("UTC", "Etc/UTC") or ("/" in name and not name.startswith("Etc/"))
+
+
 @cache
 def _zones() -> dict[str, str]:
-    """Lower-cased IANA name -> canonical spelling, read once (it scans tzdata)."""
-    return {name.lower(): name for name in available_timezones() - _NOT_FOR_GUILDS}
+    """Lower-cased IANA place name -> canonical spelling, read once (it scans tzdata)."""
+    return {
+        name.lower(): name
+        for name in available_timezones() - _NOT_FOR_GUILDS
+        if is_place_zone(name)
+    }
 
 
 @cache
 def _sorted_zones() -> tuple[str, ...]:
     # "Area/City" names first: they are what people look for; legacy aliases ("US/Eastern") after.
-    return tuple(sorted(_zones().values(), key=lambda n: ("/" not in n, n.lower())))
+    return tuple(sorted(_zones().values(), key=lambda n: (n.startswith("US/"), n.lower())))
+
+
+#: Where an abbreviation most often means a place: listed first among the zones that use it.
+_USUAL_PLACES = (
+    "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
+    "America/Phoenix", "America/Anchorage", "Pacific/Honolulu", "America/Toronto",
+    "America/Panama", "America/Mexico_City", "America/Halifax", "America/Sao_Paulo",
+    "Europe/London", "Europe/Dublin", "Europe/Lisbon", "Europe/Paris", "Europe/Berlin",
+    "Europe/Athens", "Europe/Moscow", "Asia/Kolkata", "Asia/Jerusalem", "Asia/Shanghai",
+    "Asia/Hong_Kong", "Asia/Tokyo", "Asia/Seoul", "Australia/Sydney", "Australia/Brisbane",
+    "Australia/Adelaide", "Australia/Perth", "Pacific/Auckland", "Africa/Johannesburg",
+)
+
+
+@cache
+def _abbreviations(year: int) -> dict[str, tuple[str, ...]]:
+    """'EST' -> the place zones that use it in January or July of `year`, usual places first."""
+    found: dict[str, set[str]] = {}
+    for name in _zones().values():
+        if "/" not in name or name.startswith("US/"):
+            continue
+        zone = ZoneInfo(name)
+        for month in (1, 7):
+            abbreviation = datetime(year, month, 15, 12, tzinfo=zone).tzname()
+            if abbreviation and abbreviation.isalpha():
+                found.setdefault(abbreviation.upper(), set()).add(name)
+    usual = {name: i for i, name in enumerate(_USUAL_PLACES)}
+    return {
+        abbreviation: tuple(sorted(names, key=lambda n: (usual.get(n, len(usual)), n)))
+        for abbreviation, names in found.items()
+    }
+
+
+def zones_for_abbreviation(text: str, limit: int = 4, year: int | None = None) -> list[str]:
+    """The IANA names an abbreviation like "EST" may mean (usual places first), or []."""
+    key = text.strip().upper()
+    if not key.isalpha():
+        return []
+    return list(_abbreviations(year or date.today().year).get(key, ())[:limit])
 
 
 def parse_timezone(text: str) -> str:
-    """An IANA zone name, matched case-insensitively ("america/new york" -> America/New_York).
+    """An IANA place name, matched case-insensitively ("america/new york" -> America/New_York).
 
-    Spaces count as underscores because that is how people type city names. Otherwise BadInput
-    naming up to three close zones, so the admin can retype instead of guessing.
+    Spaces count as underscores because that is how people type city names. An abbreviation
+    ("EST") is refused with the place names it may mean; anything else gets BadInput naming up
+    to three close zones, so the admin can retype instead of guessing.
     """
     key = "_".join(text.strip().split()).lower()
     zones = _zones()
     if key in zones:
         return zones[key]
-    suggestions = _suggest(key)
     shown = text if len(text) <= 40 else text[:37] + "..."
-    message = f"{shown!r} is not a time zone I know; use an IANA name such as Europe/London."
+    places = zones_for_abbreviation(text)
+    if places:
+        raise BadInput(
+            f"{shown.strip()!r} is an abbreviation, not a time zone: it does not follow daylight "
+            f"saving time. Use the IANA name of a place; {shown.strip()} may mean "
+            + ", ".join(places)
+            + "."
+        )
+    suggestions = _suggest(key)
+    message = (
+        f"{shown!r} is not a time zone I know; use an IANA name such as Europe/London or "
+        "America/New_York."
+    )
     if suggestions:
         message += " Did you mean " + ", ".join(suggestions) + "?"
     raise BadInput(message)
