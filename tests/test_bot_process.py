@@ -32,18 +32,23 @@ async def start_bot(config: Path, cwd: Path, *, session: bool = False,
     )
 
 
-def children(pid: int) -> list[int]:
-    """Live child processes of `pid` (the compute pool's workers), from /proc."""
-    found = []
+def descendants(pid: int) -> list[int]:
+    """Live processes below `pid`, from /proc: the pool's fork server, its workers, the
+    resource tracker."""
+    parents: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                stat = (entry / "stat").read_text()
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            fields = stat.rsplit(")", 1)[1].split()
-            if int(fields[1]) == pid and fields[0] != "Z":
-                found.append(int(entry.name))
+            if fields[0] != "Z":
+                parents.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
     return found
 
 
@@ -71,7 +76,7 @@ async def gone_within(pids: list[int], seconds: float) -> list[int]:
 
 async def running_bot(standin: DiscordStandin, tmp_path: Path, prices: Path, *,
                       session: bool = False) -> tuple[asyncio.subprocess.Process, list[int]]:
-    """The real bot connected to the stand-in, and its worker processes."""
+    """The real bot connected to the stand-in, and every process below it."""
     add_guilds(standin)
     config = write_config(tmp_path / "c.toml", standin, store=tmp_path / "r.sqlite3",
                           prices=prices, extra="[compute]\nprocesses = 2\n")
@@ -79,8 +84,9 @@ async def running_bot(standin: DiscordStandin, tmp_path: Path, prices: Path, *,
     await standin.wait_identified(timeout=120)
     await standin.wait_for(lambda: bool(standin.guild_commands.get(GUILD)), 60,
                            "commands synced to the dev guild")
-    workers = children(proc.pid)
-    assert len(workers) >= 2, workers  # the pool is primed before the cogs load
+    workers = descendants(proc.pid)
+    # The pool is primed before the cogs load: 2 workers, their fork server, the tracker.
+    assert len(workers) >= 3, workers
     return proc, workers
 
 
