@@ -16,9 +16,9 @@ already runs threads (aiosqlite, the default executor) can copy held locks into 
 Elsewhere (Windows) workers are spawned and each warms itself.
 
 Workers never outlive the bot: each ignores SIGINT (Ctrl-C reaches the whole process group,
-and the bot shuts its pool down itself), asks Linux to signal it when its parent dies
-(`PR_SET_PDEATHSIG`), and watches its parent pid from a thread everywhere else, so a bot
-killed with SIGKILL leaves no ~100 MiB orphans behind.
+and the bot shuts its pool down itself) and watches the bot's pid from a thread (a pidfd on
+Linux, polling elsewhere; `PR_SET_PDEATHSIG` too when spawned), so a bot killed with SIGKILL
+leaves no orphans behind, and with the workers gone the fork server exits too.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 _lock = threading.Lock()
 _pools: dict[int, ProcessPoolExecutor] = {}
 
-#: How often a worker checks that its parent still lives (the portable fallback).
+#: How often a worker checks that the bot still lives (where there is no pidfd).
 PARENT_POLL_SECONDS = 0.5
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
@@ -64,36 +64,54 @@ def warm_up() -> None:
     gc.freeze()
 
 
-def die_with_parent() -> None:
-    """Make this process exit within moments of its parent's death, whatever killed it.
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
-    Linux: `prctl(PR_SET_PDEATHSIG)` delivers SIGUSR1 when the parent goes; the handler exits
-    only if the parent pid really changed (the kernel also signals when merely the parent
-    *thread* that started us ends). Everywhere, a daemon thread polls `os.getppid()`.
+
+def die_with_bot(bot: int) -> None:
+    """Make this worker exit within moments of the bot's death, whatever killed it.
+
+    The worker's parent is the fork server, not the bot, and the fork server lives as long as
+    any worker holds its "alive" pipe, which every worker does: so the worker watches the bot
+    itself. Linux: a pidfd becomes readable the instant the bot exits; elsewhere a thread polls
+    the pid. With spawned workers (whose parent is the bot) `PR_SET_PDEATHSIG` signals at once
+    too; its handler checks the bot really is gone, since the kernel also signals when merely
+    the thread that started the worker ends.
     """
-    parent = os.getppid()
+    def watch() -> None:
+        pidfd = None
+        if hasattr(os, "pidfd_open"):
+            try:
+                pidfd = os.pidfd_open(bot)
+            except OSError:
+                pidfd = None
+        if pidfd is not None:
+            import select
 
-    def gone() -> bool:
-        return os.getppid() != parent
+            select.select([pidfd], [], [])
+        else:
+            while _alive(bot):
+                time.sleep(PARENT_POLL_SECONDS)
+        os._exit(0)
 
-    if sys.platform.startswith("linux"):
+    if sys.platform.startswith("linux") and os.getppid() == bot:
         try:
             import ctypes
 
-            signal.signal(signal.SIGUSR1, lambda *_: os._exit(0) if gone() else None)
+            signal.signal(signal.SIGUSR1, lambda *_: None if _alive(bot) else os._exit(0))
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGUSR1), 0, 0, 0)
         except (OSError, AttributeError, ValueError):
             pass  # the thread below still covers it
-
-    def watch() -> None:
-        while not gone():
-            time.sleep(PARENT_POLL_SECONDS)
+    if not _alive(bot):  # the bot died before the watch was armed
         os._exit(0)
-
-    if gone():  # the parent died before the signal was armed
-        os._exit(0)
-    threading.Thread(target=watch, name="riskon-parent-watch", daemon=True).start()
+    threading.Thread(target=watch, name="riskon-bot-watch", daemon=True).start()
 
 
 def return_freed_memory() -> None:
@@ -118,11 +136,11 @@ def return_freed_memory() -> None:
         pass  # not glibc: nothing to tune
 
 
-def init_worker() -> None:
-    """A worker's first act: ignore Ctrl-C, tie its life to its parent's, then warm up
-    (a worker forked from the warm fork server already is)."""
+def init_worker(bot: int) -> None:
+    """A worker's first act: ignore Ctrl-C, tie its life to the bot's (pid `bot`), then warm
+    up (a worker forked from the warm fork server already is)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    die_with_parent()
+    die_with_bot(bot)
     return_freed_memory()
     if "bot.compute_preload" not in sys.modules:
         warm_up()
@@ -169,6 +187,7 @@ def process_pool(workers: int) -> Executor:
                 max_workers=workers,
                 mp_context=mp_context(),
                 initializer=init_worker,
+                initargs=(os.getpid(),),
             )
             _pools[workers] = pool
             atexit.register(pool.shutdown, wait=True, cancel_futures=True)
