@@ -167,7 +167,7 @@ async def test_shutdown_records_a_post_it_cut_off(standin, config_path, tmp_path
                                    owner=bot.post_owner)
         assert await postlog.claim(bot.store, "brief", theirs, guild_id=GUILD + 1, day=day,
                                    now=now, owner="elsewhere:1:live")
-        await bot.close()
+        await bot.shutdown()
     async with Store(tmp_path / "riskon.sqlite3") as store:
         cut = await postlog.get(store, "brief", mine)
         other = await postlog.get(store, "brief", theirs)

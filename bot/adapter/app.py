@@ -231,15 +231,22 @@ class RiskonBot(commands.AutoShardedBot):
         assert self.services is not None, "setup_hook has not run"
         return self.services.insights
 
-    async def close(self) -> None:
-        """Stop in order: no new commands, posts in flight finish or are abandoned with their
-        claims recorded, then the gateway, the HTTP session and the store close."""
+    async def shutdown(self) -> None:
+        """The graceful stop SIGTERM and SIGINT ask for: no new commands, posts in flight
+        finish or are abandoned with their claims recorded, then `close()`.
+
+        `close()` alone stays abrupt for posts (their claims are resolved at the next start),
+        which is what a crash looks like and what tests of crash recovery rely on.
+        """
         if not self._stopping:
             self._stopping = True
             try:
                 await self._stop_posting()
             except Exception:
                 log.exception("Stopping the posting loops failed; closing anyway")
+        await self.close()
+
+    async def close(self) -> None:
         await super().close()
         if self.store is not None:
             await self.store.close()
@@ -312,7 +319,7 @@ def _run(config: Config, main: Callable[[RiskonBot, str], Awaitable[int]]) -> in
                     log.info("%s received: shutting down", sig.name)
                     loop.call_later(SHUTDOWN_LIMIT_SECONDS, _force_exit)
                     if bot.is_ready():
-                        stopping.append(loop.create_task(bot.close()))  # then start() returns
+                        stopping.append(loop.create_task(bot.shutdown()))  # start() returns
                     else:
                         stopping.append(None)
                         if current is not None:
