@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+from bot import defaults
 from bot.answers.model import Insight
 from bot.config import Config, ConfigError, load
 from bot.errors import DataUnavailable, NoData, RiskonError, UserError
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from bot.insights import Insights
 
 log = logging.getLogger(__name__)
+
+_HORIZONS = ",".join(map(str, defaults.HORIZONS))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -71,14 +74,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("target")
     p.add_argument(
         "--horizons",
-        default="30,90,180,365",
-        help="calendar days, comma-separated (default 30,90,180,365)",
+        default=_HORIZONS,
+        help=f"calendar days, comma-separated (default {_HORIZONS})",
     )
     p.add_argument(
         "--min-gap",
         type=_int("--min-gap"),
         default=None,
-        help="sessions since the signal last held for it to count again (default 63; "
+        help="sessions since the signal last held for it to count again "
+        f"(default {defaults.MIN_GAP}; "
         "same as 'gap N' in the signal)",
     )
     p.add_argument(
@@ -90,8 +94,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--lookback",
         type=_int("--lookback"),
-        default=252,
-        help="sessions of prior highs a breakout must clear (default 252)",
+        default=defaults.BREAKOUT_LOOKBACK,
+        help=f"sessions of prior highs a breakout must clear "
+        f"(default {defaults.BREAKOUT_LOOKBACK})",
+    )
+    p = questions.add_parser(
+        "signal",
+        parents=[common],
+        help="when did a signal fire? count, dates, whether it holds today, a chart",
+    )
+    p.add_argument(
+        "signal",
+        metavar="SIGNAL",
+        help="e.g. '^VIX close > 30', '^GSPC sma 50 > sma 200', 'btc rsi 14 < 30'",
     )
     p = questions.add_parser("corr", parents=[common], help="correlation of daily returns")
     p.add_argument("a")
@@ -99,8 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--window",
         type=_int("--window"),
-        default=90,
-        help="rolling window in sessions (default 90)",
+        default=defaults.CORR_WINDOW,
+        help=f"rolling window in sessions (default {defaults.CORR_WINDOW})",
     )
     p = questions.add_parser("quote", parents=[common], help="last close and recent changes")
     p.add_argument("symbol")
@@ -149,6 +164,10 @@ def _ask(args: argparse.Namespace) -> int:
 
         understanding = understand(args.text)
         args.reading = understanding.reading
+    if args.own_process:
+        from bot.charts.render import draw_one_chart_only
+
+        draw_one_chart_only()  # one chart per process: the fast-drawing self-checks cost more
     insight = asyncio.run(_answer(args, config))
     chart_path = None
     if insight.chart_png:
@@ -175,7 +194,7 @@ async def _answer(args: argparse.Namespace, config: Config) -> Insight:
 
     # With --data the answer comes from files: keep the cache in memory, leave nothing behind.
     async with Store(":memory:") if args.data else store_for(config.store) as store:
-        services = build_services(config, store, csv_dir=args.data)
+        services = build_services(config, store, csv_dir=args.data, persist=not args.data)
         try:
             return await _question(args, config, services.insights)
         finally:
@@ -203,6 +222,8 @@ async def _question(args: argparse.Namespace, config: Config, insights: Insights
             event=args.event,
             lookback=args.lookback,
         )
+    elif q == "signal":
+        insight = await insights.signal(args.signal)
     elif q == "corr":
         insight = await insights.correlation(args.a, args.b, window=args.window)
     else:
@@ -212,7 +233,11 @@ async def _question(args: argparse.Namespace, config: Config, insights: Insights
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The program (`python -m bot`, `riskon`): `argv` None means the command line of a process
+    of its own, which then answers one question and exits; a caller passing `argv` (tests, a
+    script) shares its process, whose later charts must keep the fast drawing paths."""
     args = build_parser().parse_args(argv)
+    args.own_process = argv is None
     command = args.command or "run"
     try:
         if command == "ask":

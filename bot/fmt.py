@@ -18,7 +18,9 @@ from datetime import date, datetime
 
 import pandas as pd
 
-BREAKOUT_SESSIONS = 252
+from bot import defaults
+
+BREAKOUT_SESSIONS = defaults.BREAKOUT_LOOKBACK
 MANAGE_SERVER = "Manage Server"  # Discord's own name for the MANAGE_GUILD permission
 
 

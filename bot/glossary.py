@@ -11,12 +11,13 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
+from bot import defaults
 from bot.analytics.caveats import MIN_CORR_WINDOW, MIN_EPISODES, ORDINARY_P
 from bot.answers.common import STALE_SESSIONS
 from bot.errors import BadInput
 from bot.fmt import BREAKOUT_SESSIONS
 
-DEFAULT_GAP = 63
+DEFAULT_GAP = defaults.MIN_GAP
 LOW, HIGH = (round(p * 100) for p in ORDINARY_P)
 
 

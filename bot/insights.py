@@ -3,7 +3,8 @@
 Why a service between cogs and analytics: Discord and the terminal must give the same answer, so
 neither may compute anything. The service validates options (so a bad horizon reads the same in
 both), fetches prices through the cache (await only), and hands the pure compute-and-render step
-to a worker thread: pandas on 40-year series and matplotlib never run on the event loop.
+to an executor (the bot's worker processes, `bot/compute.py`; a thread in the terminal): pandas on
+40-year series and matplotlib never run on the event loop.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from concurrent.futures import Executor
 from datetime import UTC, date, datetime
 from typing import Any, Literal, TypeVar
 
+from bot import defaults
 from bot.analytics.signals import DEFAULT_GAP, Signal, parse_signal
 from bot.answers.after import answer_signal_after, event_signal
 from bot.answers.ath import answer_ath
@@ -24,21 +26,22 @@ from bot.answers.brief import BriefInputs, answer_brief
 from bot.answers.corr import answer_correlation
 from bot.answers.model import Insight, Table
 from bot.answers.quote import CHART_RANGES, answer_quote
+from bot.answers.signal import answer_signal
+from bot.defaults import HORIZON_RANGE, LOOKBACK_RANGE, MIN_GAP_RANGE, WINDOW_RANGE
 from bot.errors import BadInput, DataUnavailable, RiskonError, UnknownSymbol, UserError
 from bot.market.symbols import Asset, resolve
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Insight", "Insights", "Table", "parse_horizons"]
+__all__ = [
+    "HORIZON_RANGE", "LOOKBACK_RANGE", "MIN_GAP_RANGE", "WINDOW_RANGE",
+    "Insight", "Insights", "Table", "parse_horizons",
+]
 
 T = TypeVar("T")
 EventKind = Literal["ath", "breakout"]
 
-HORIZON_RANGE = (1, 3650)
-MIN_GAP_RANGE = (1, 2520)
-WINDOW_RANGE = (5, 1000)
-LOOKBACK_RANGE = (20, 2520)
-DEFAULT_HORIZONS = (30, 90, 180, 365)
+DEFAULT_HORIZONS = defaults.HORIZONS
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 
@@ -79,7 +82,7 @@ def after_signal(
     *,
     min_gap: int | None = None,
     event: str | None = None,
-    lookback: int = 252,
+    lookback: int = defaults.BREAKOUT_LOOKBACK,
 ) -> Signal:
     """The signal /after studies. A bare symbol means its fresh ATHs, or its breakouts with
     event='breakout' (min_gap becomes the gap); anything else is parsed as a signal, which
@@ -160,7 +163,7 @@ class Insights:
         horizons: str | Sequence[int] | None = None,
         min_gap: int | None = None,
         event: EventKind | None = None,
-        lookback: int = 252,
+        lookback: int = defaults.BREAKOUT_LOOKBACK,
     ) -> Insight:
         """What `target` did after every event of `trigger`: a signal ('^VIX close > 30') or a
         bare symbol, which means its fresh ATHs (or breakouts with event='breakout')."""
@@ -181,10 +184,17 @@ class Insights:
             horizons=chosen,
         )
 
-    async def breakout(self, trigger: str, target: str, **options: Any) -> Insight:
-        return await self.after(trigger, target, event="breakout", **options)
+    async def signal(self, text: str) -> Insight:
+        """When a signal fired: its events, rate, whether it holds today, and a chart. A bare
+        symbol means its fresh all-time highs, as in /after."""
+        signal = after_signal(text)
+        assets = {s: resolve(s) for s in signal.symbols}
+        fetched = await self._histories(*assets.values())
+        return await self._offload(
+            answer_signal, signal, assets, dict(zip(assets, fetched, strict=True))
+        )
 
-    async def correlation(self, a: str, b: str, *, window: int = 90) -> Insight:
+    async def correlation(self, a: str, b: str, *, window: int = defaults.CORR_WINDOW) -> Insight:
         check_range("The window", window, WINDOW_RANGE, "sessions")
         asset_a, asset_b = resolve(a), resolve(b)
         if asset_a.symbol == asset_b.symbol:
@@ -244,7 +254,11 @@ class Insights:
         return found, missing
 
     async def brief(
-        self, watchlist: Sequence[str], *, min_gap: int = 63, today: date | None = None
+        self,
+        watchlist: Sequence[str],
+        *,
+        min_gap: int = defaults.MIN_GAP,
+        today: date | None = None,
     ) -> Insight:
         """The daily brief for one watchlist: shared by /brief, the scheduler and the terminal.
 
@@ -262,7 +276,7 @@ class Insights:
         context = [s for s in ("^RUT", "BTC-USD", "^VIX") if s not in by_symbol]
         extra, _ = await self._gather_histories(context)
         by_symbol.update({a.symbol: h for a, h in extra})
-        macro, macro_missing = await self._macro(("WALCL", "WTREGEN", "RRPONTSYD", "BAMLH0A0HYM2"))
+        macro, macro_missing = await self._macro(defaults.FRED_SERIES)
         inputs = BriefInputs(
             watchlist=arrived,
             missing=missing,

@@ -10,8 +10,6 @@ from bot.config import Config
 from bot.insights import Insights
 from bot.market.csvdir import CsvProvider
 from bot.market.data import MacroData, MarketData
-from bot.market.fred import FredCsvProvider, FredProvider
-from bot.market.yahoo import YahooProvider
 from bot.store import Store
 
 
@@ -22,13 +20,21 @@ class Services:
     insights: Insights
 
 
-def build_services(config: Config, store: Store, *, csv_dir: str | None = None) -> Services:
-    """Wire providers, cache and the insights service. `csv_dir` overrides `[data] csv_dir`."""
+def build_services(
+    config: Config, store: Store, *, csv_dir: str | None = None, persist: bool = True
+) -> Services:
+    """Wire providers, cache and the insights service. `csv_dir` overrides `[data] csv_dir`;
+    `persist=False` keeps fetched bars out of the store (see `MarketData`).
+
+    Each provider's module is imported only when it is used: yfinance and aiohttp take as long
+    to import as pandas does, and a terminal question on CSV files needs neither."""
     data = config.data
     folder = csv_dir or (data.csv_dir if data.provider == "csv" else "")
     if folder:
         provider = CsvProvider(Path(folder))
     else:
+        from bot.market.yahoo import YahooProvider
+
         provider = YahooProvider(
             data_dir=Path(data.dir), timeout=data.yahoo_timeout, retries=data.yahoo_retries
         )
@@ -38,12 +44,15 @@ def build_services(config: Config, store: Store, *, csv_dir: str | None = None) 
         max_age_equity=timedelta(minutes=data.max_age_equity_minutes),
         max_age_crypto=timedelta(minutes=data.max_age_crypto_minutes),
         memory_symbols=data.memory_symbols,
+        persist=persist,
     )
     macro = None
     if config.fred.enabled:
         # FRED files come from [fred] csv_dir, or, for `ask --data DIR`, from that folder
         # (offline use); a bot with CSV prices still asks FRED's network endpoint.
         fred_folder = config.fred.csv_dir or (csv_dir or "")
+        from bot.market.fred import FredCsvProvider, FredProvider
+
         fred = (
             FredCsvProvider(Path(fred_folder))
             if fred_folder

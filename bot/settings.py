@@ -84,7 +84,7 @@ class GuildSettingsRepo:
     async def all_enabled(self) -> list[GuildSettings]:
         """Every guild whose brief is on and has a channel: what the scheduler looks at."""
         if self._enabled is None:
-            box = [await self._store.fetchall(
+            box = [await self._store.fetchall_bulk(
                 f"SELECT guild_id, {', '.join(_READ)} FROM guild_settings "
                 "WHERE brief_enabled = 1 AND channel_id IS NOT NULL"
             )]

@@ -252,6 +252,16 @@ class Store:
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         raise NotImplementedError
 
+    async def fetchall_bulk(
+        self, sql: str, params: Iterable[Any] = ()
+    ) -> list[tuple[Any, ...]]:
+        """`fetchall` for results of 100,000 rows: decoded beside the event loop, not on it.
+
+        SQLite's driver already decodes in its own thread, so this is `fetchall` there; the
+        PostgreSQL backend overrides it (asyncpg decodes on the loop that awaits it).
+        """
+        return await self.fetchall(sql, params)
+
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> tuple[Any, ...] | None:
         raise NotImplementedError
 

@@ -287,6 +287,20 @@ class PostgresStore(Store):
             rows = await conn.fetch(translate(sql), *tuple(params))
         return [tuple(r) for r in rows]
 
+    async def fetchall_bulk(
+        self, sql: str, params: Iterable[Any] = ()
+    ) -> list[tuple[Any, ...]]:
+        """A large result read and decoded on a connection of its own in a worker thread.
+
+        asyncpg decodes rows on the event loop that awaits them: the first scheduler tick at
+        100,000 servers (every enabled guild's settings, four days of posting log) held the
+        loop for ~500 ms of CPU. In a thread the loop only waits; the connection costs a few
+        milliseconds, paid once per large read.
+        """
+        query, args = translate(sql), tuple(params)
+        self.pool  # noqa: B018  (raises if the store is not open, as the other reads do)
+        return await asyncio.to_thread(_fetch_in_thread, self.url, query, args)
+
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> tuple[Any, ...] | None:
         async with self.pool.acquire() as conn:
             row = await conn.fetchrow(translate(sql), *tuple(params))
@@ -321,3 +335,16 @@ class PostgresStore(Store):
                     "SELECT pg_advisory_unlock(hashtext(current_schema() || ':fetch:' || $1))",
                     key,
                 )
+
+
+def _fetch_in_thread(url: str, query: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """`PostgresStore.fetchall_bulk`'s worker: its own event loop and connection."""
+
+    async def run() -> list[tuple[Any, ...]]:
+        conn = await asyncpg.connect(url, command_timeout=60)
+        try:
+            return [tuple(r) for r in await conn.fetch(query, *args)]
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())

@@ -206,7 +206,8 @@ class Alerts(commands.Cog):
                 f"{target_symbol} in {channel.mention}{mention}.\nIt {record.fired_text()}. "
                 f"{record.holds_text()}\nPreview of the post:")
         embed, file = insight_embed(insight)
-        preview = Firing(alert.signal, alert.target, record.latest_session,
+        # The line as it would have read on its latest event (or the latest session).
+        preview = Firing(alert.signal, alert.target, record.last_event or record.latest_session,
                          self.bot.clock(), False, (alert,))  # type: ignore[attr-defined]
         content = f"{text}\n>>> {alert_text(alert, preview)}"
         await interaction.followup.send(
@@ -270,12 +271,15 @@ class Alerts(commands.Cog):
     async def test(self, interaction: discord.Interaction, id: int) -> None:
         alert = await self._own(interaction, id)
         await interaction.response.defer(ephemeral=True, thinking=True)
+        parsed = parse_signal(alert.signal)
+        record = await self._record(parsed.canonical, parsed.symbols)
         insight = await self.poster.render(alert.signal, alert.target)
         embed, file = insight_embed(insight)
-        now = self.bot.clock()  # type: ignore[attr-defined]
-        firing = Firing(alert.signal, alert.target, now.date(), now, False, (alert,))
+        session = record.last_event or record.latest_session
+        firing = Firing(alert.signal, alert.target, session, self.bot.clock(), False, (alert,))  # type: ignore[attr-defined]
         await interaction.followup.send(
-            f"Test of alert #{alert.id} (nobody was notified):\n>>> {alert_text(alert, firing)}",
+            f"Test of alert #{alert.id} (nobody was notified; it {record.fired_text()}), "
+            f"as its post read on {session.isoformat()}:\n>>> {alert_text(alert, firing)}",
             embed=embed, ephemeral=True, allowed_mentions=discord.AllowedMentions.none(),
             **({"file": file} if file else {}),
         )

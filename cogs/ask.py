@@ -82,9 +82,14 @@ class Ask(commands.Cog):
         interaction: discord.Interaction,
         question: app_commands.Range[str, 1, MAX_QUESTION],
     ) -> None:
+        # a refusal or an unreadable question is a UserError: the tree answers it privately,
+        # at once; the server's default target only changes which reading is chosen
+        understand(question)
+        # acknowledge before the store: a settings read may wait on a write lock for longer
+        # than Discord's 3 s
+        await interaction.response.defer(thinking=True)
         settings = await self._settings(interaction)
         default_target = getattr(settings, "default_target", None)
-        # a refusal or an unreadable question is a UserError: the tree answers it privately
         understanding = understand(question, default_target=default_target)
         assert understanding.reading is not None
         await self.reply(interaction, understanding.reading, understanding.alternatives)
@@ -92,8 +97,9 @@ class Ask(commands.Cog):
     async def reply(
         self, interaction: discord.Interaction, reading: Reading, others: Sequence[Reading]
     ) -> None:
-        """Defer, answer `reading` through the service, send its embed and chart."""
-        await interaction.response.defer(thinking=True)
+        """Defer (unless done), answer `reading` through the service, send embed and chart."""
+        if not interaction.response.is_done():
+            await interaction.response.defer(thinking=True)
         settings = await self._settings(interaction)
         watchlist = (settings.watchlist if settings is not None else ()) or (
             self.bot.config.brief.watchlist  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import defaults
 from bot.adapter.options import Symbol, answer, cooldown
 from bot.errors import BadInput
 from bot.insights import WINDOW_RANGE
@@ -27,7 +28,7 @@ class Correlation(commands.Cog):
         interaction: discord.Interaction,
         a: Symbol,
         b: Symbol,
-        window: app_commands.Range[int, WINDOW_RANGE[0], WINDOW_RANGE[1]] = 90,
+        window: app_commands.Range[int, WINDOW_RANGE[0], WINDOW_RANGE[1]] = defaults.CORR_WINDOW,
     ) -> None:
         if a.symbol == b.symbol:
             raise BadInput("Pick two different assets to correlate.")

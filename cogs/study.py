@@ -8,8 +8,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import defaults
 from bot.adapter import views
 from bot.adapter.options import Symbol, cooldown
+from bot.adapter.signal_option import SignalText
 from bot.insights import MIN_GAP_RANGE
 
 HORIZON_CHOICES = [
@@ -39,24 +41,25 @@ class Study(commands.Cog):
         name="after", description="After every fresh ATH of one asset, what did another do?"
     )
     @app_commands.describe(
-        trigger="The asset whose records are the events, e.g. russell 2000",
+        trigger="An asset (its fresh ATHs) or a signal, e.g. russell · ^VIX close > 30",
         target="The asset to follow after each event, e.g. bitcoin",
         horizon="The longest window to measure (shorter standard ones are shown too)",
-        min_gap="Sessions since the previous record for a record to count (default 63)",
-        event="ath: fresh all-time highs; breakout: a close above the prior 52-week high",
+        min_gap="Sessions since the trigger last held for it to count again "
+        f"(default {defaults.MIN_GAP})",
+        event="For a bare asset: ath = fresh all-time highs; breakout = above the 52-week high",
     )
     @app_commands.choices(horizon=HORIZON_CHOICES)
     @cooldown
     async def after(
         self,
         interaction: discord.Interaction,
-        trigger: Symbol,
+        trigger: SignalText,
         target: Symbol,
         horizon: int = 365,
-        min_gap: app_commands.Range[int, MIN_GAP_RANGE[0], MIN_GAP_RANGE[1]] = 63,
-        event: Literal["ath", "breakout"] = "ath",
+        min_gap: app_commands.Range[int, MIN_GAP_RANGE[0], MIN_GAP_RANGE[1]] | None = None,
+        event: Literal["ath", "breakout"] | None = None,
     ) -> None:
-        query = views.AfterQuery(trigger.symbol, target.symbol, horizon, min_gap, event)
+        query = views.AfterQuery(trigger, target.symbol, horizon, min_gap, event)
         await views.answer_after(interaction, query)
 
 

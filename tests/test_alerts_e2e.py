@@ -148,6 +148,7 @@ async def test_add_list_test_remove_and_firing_once_on_a_final_bar(
         assert "Alert #1 added: `^RUT ath`" in text
         assert "fired 8 times since 2006-01-02, about 0.9 a year, last on 2014-01-01" in text
         assert "does not hold on the latest final session, 2014-12-16" in text
+        assert ">>> **Alert #1:** `^RUT ath` fired on 2014-01-01: " in text  # its last event
         (png,) = followup.files
         assert png.data.startswith(PNG)
         assert followup.embeds and followup.embeds[0]["image"]["url"].startswith("attachment://")
@@ -184,6 +185,8 @@ async def test_add_list_test_remove_and_firing_once_on_a_final_bar(
         await test.wait_callback(10)
         shown = await test.wait_followup(60)
         assert shown.ephemeral and shown.content.startswith("Test of alert #1")
+        # The bot's clock still reads 12:00 on 2014-12-17: that day's bar is not final.
+        assert "as its post read on 2014-01-01:\n>>> **Alert #1:**" in shown.content
         assert shown.files[0].data.startswith(PNG)
         assert len(posts(standin, GENERAL)) == 1  # a test posts nothing in the channel
 

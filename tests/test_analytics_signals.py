@@ -384,3 +384,28 @@ def test_unknown_symbol_keeps_the_registry_suggestions():
     with pytest.raises(SignalError) as info:
         parse_signal("^RUT ath and vixx close < 20")
     assert any("^VIX" in s for s in info.value.suggestions)
+
+
+# --- autocomplete: symbols first, then completions of the clause being typed ------------------
+
+
+def test_completion_offers_symbols_first_then_conditions_for_the_best_match():
+    from bot.analytics.signals import TEMPLATES, complete_signal
+
+    out = complete_signal("bit")
+    assert out[0] == "BTC-USD"
+    assert out[out.index("BTC-USD ath") :][: len(TEMPLATES)] == [f"BTC-USD {t}" for t in TEMPLATES]
+    assert complete_signal("russell 2000 dr") == ["^RUT drawdown >= 20%"]
+    assert complete_signal("^RUT ath and vix cl") == [
+        "^RUT ath and ^VIX close > 30",
+        "^RUT ath and ^VIX close > sma 200",
+    ]
+    # a signal that already parses comes first, in its canonical spelling
+    assert complete_signal("btc RSI 14<30")[0] == "BTC-USD rsi 14 < 30"
+    # every suggestion is a registry symbol (a bare trigger) or a signal that parses
+    from bot.market.symbols import lookup
+
+    for text in ("", "vix ", "^GSPC s", "iwm ch", "^RUT ath and "):
+        for choice in complete_signal(text):
+            assert lookup(choice) is not None or parse_signal(choice).canonical
+            assert len(choice) <= 100

@@ -65,6 +65,17 @@ def strip(payload: dict) -> dict:
             ["after", "^RUT", "BTC-USD", "--event", "breakout"],
             {"kind": "after", "signal": "^RUT high 252", "target": "BTC-USD", "confidence": 1.0},
         ),
+        (
+            "what did btc do after the vix closed above 30?",
+            ["after", "^VIX close > 30", "BTC-USD"],
+            {"kind": "after", "signal": "^VIX close > 30", "target": "BTC-USD",
+             "confidence": 1.0},
+        ),
+        (
+            "when did the VIX last close above 40",
+            ["signal", "^VIX close > 40"],
+            {"kind": "signal", "signal": "^VIX close > 40", "confidence": 1.0},
+        ),
     ],
 )
 def test_json_is_the_resolved_answer_plus_understood(

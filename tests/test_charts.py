@@ -78,10 +78,13 @@ def render_ath(seed: int = 0) -> bytes:
                      subtitle="Closing high 123 on 2020-01-01", footer=FOOT)
 
 
-def render_event(seed: int = 1) -> bytes:
-    paths, band, hr, base = event_inputs(8, seed)
+def render_event(seed: int = 1, n_eps: int = 8, running: int = 0, title: str = "Y after X highs",
+                 subtitle: str = "8 events") -> bytes:
+    paths, band, hr, base = event_inputs(n_eps, seed)
+    for j, c in enumerate(paths.columns[len(paths.columns) - running:]):
+        paths.loc[60 + 100 * j:, c] = np.nan  # windows still open, one stopping late
     return event_chart(paths, band=band, horizon_returns=hr, base_returns=base,
-                       title="Y after X highs", subtitle="8 events", footer=FOOT)
+                       title=title, subtitle=subtitle, footer=FOOT)
 
 
 def render_corr(seed: int = 2) -> bytes:
@@ -101,12 +104,59 @@ def render_brief(seed: int = 4) -> bytes:
     return brief_chart(panels, title="Morning brief", footer=FOOT)
 
 
+def render_signal(seed: int = 8, n: int = 3000, drift: float = 0.0004, title: str = "t",
+                  subtitle: str = "10 events", footer: str = FOOT) -> bytes:
+    from bot.charts.signal import SignalPanel, signal_chart
+
+    close = walk(n, seed, drift=drift)
+    rsi = pd.Series(50 + 20 * np.sin(np.arange(close.size) / 15), index=close.index)
+    panel = SignalPanel("^RUT rsi 14 < 30", rsi, rsi * 0 + 30, "RSI 14", "< 30", "rsi")
+    return signal_chart(close, events=list(close.index[::300]), panel=panel, title=title,
+                        subtitle=subtitle, footer=footer)
+
+
+# One sample per chart module (the key is the module's name in bot/charts/): every chart test,
+# the readability check in tests/test_charts_readable.py included, iterates this.
 RENDERERS = {
     "ath": (render_ath, MAIN_SIZE),
     "event": (render_event, MAIN_SIZE),
-    "corr": (render_corr, MAIN_SIZE),
+    "correlation": (render_corr, MAIN_SIZE),
     "quote": (render_quote, SMALL_SIZE),
     "brief": (render_brief, brief_size(6)),
+    "signal": (render_signal, MAIN_SIZE),
+}
+
+def _scaled(s: pd.Series, last: float) -> pd.Series:
+    return s / s.iloc[-1] * last
+
+
+LONG_TITLE = ("Bitcoin (BTC-USD) after fresh all-time highs of the Russell 2000 (^RUT), "
+              "a gap of 63 sessions")
+LONG_FOOT = ("Source: Yahoo Finance (stale: cached 3 days ago, the provider did not answer) "
+             "· as of 2024-01-02 · past results say little about the future")
+
+# The hard cases of each chart for the readability check: long titles and footers, the most
+# episodes, the widest numbers, the most panels.
+STRESS = {
+    "ath": [lambda: ath_chart(_scaled(walk(8000, 5, drift=0.0012), 123_456.78),
+                              title=LONG_TITLE, subtitle=LONG_TITLE, footer=LONG_FOOT)],
+    "event": [lambda: render_event(n_eps=25, running=3, title=LONG_TITLE, subtitle=LONG_TITLE)],
+    "correlation": [lambda: correlation_chart(
+        -walk(5000, 6).pct_change().rolling(60).mean().dropna().clip(-1, 1) * 50,
+        full=-0.31, current=-0.9, percentile=3.0, window=60, title=LONG_TITLE,
+        subtitle=LONG_TITLE, footer=LONG_FOOT)],
+    "quote": [lambda: quote_chart(walk(3000, 7, drift=0.002) * 1000, title=LONG_TITLE,
+                                  footer=LONG_FOOT),
+              lambda: quote_chart(walk(3000, 8), title="1M", footer=FOOT,
+                                  lookback=pd.Timedelta(days=30)),
+              lambda: quote_chart(walk(9000, 9, drift=0.001), title="Max", footer=FOOT,
+                                  lookback=None)],
+    # ~35 years from 100 to ~25,000: a log axis and a five-digit price tag.
+    "signal": [lambda: render_signal(n=9000, seed=3, drift=0.0006,
+                                     title="^RUT: RSI 14 below 30 (gap 63 sessions)")],
+    "brief": [lambda: brief_chart([(f"SYMBOL-{i}-LONGNAME", walk(2000, i) * 10 ** (i % 6))
+                                   for i in range(16)], title=LONG_TITLE, footer=LONG_FOOT),
+              lambda: brief_chart([("^GSPC", walk(600, 1))], title="Brief", footer=FOOT)],
 }
 
 
@@ -300,13 +350,13 @@ def test_event_chart_with_too_short_a_history_says_what_is_missing(monkeypatch) 
         title="t", footer=FOOT))
     joined = "\n".join(texts)
     assert "No any-day band" in joined
-    assert "No completed window and no any-day" in joined
+    assert "No completed window\nand no any-day range" in joined
     # Base rate for one horizon only: that one is drawn, the other named as missing.
     texts = _figure_texts(monkeypatch, lambda: event_chart(
         paths, band=band, horizon_returns={30: [0.02], 365: []},
         base_returns={30: (-0.01, 0.01, 0.03), 365: (None, None, None)},
         title="t", footer=FOOT))
-    assert any("No any-day range for 1y" in s for s in texts)
+    assert any("No any-day range\nfor 1y:" in s for s in texts)
 
 
 ABSURD = pd.Series(np.where(np.arange(400) % 2, 1e300, 1e-300),
@@ -357,6 +407,6 @@ def test_event_median_path_uses_completed_episodes_only(monkeypatch) -> None:
     thick = [ln for ln in seen[0].axes[0].get_lines() if ln.get_linewidth() == 3.2]
     assert len(thick) == 1
     assert np.allclose(thick[0].get_ydata(), 110.0) and len(thick[0].get_ydata()) == 366
-    labels = [t.get_text() for t in seen[0].axes[0].get_legend().get_texts()]
-    assert "Median, 2 completed episodes" in labels
-    assert all(isinstance(h, Line2D) for h in seen[0].axes[0].get_legend().legend_handles)
+    labels = [t.get_text() for t in seen[0].legends[0].get_texts()]
+    assert "Median of 2 completed episodes" in labels
+    assert all(isinstance(h, Line2D) for h in seen[0].legends[0].legend_handles)

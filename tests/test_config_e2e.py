@@ -175,3 +175,32 @@ async def test_config_acknowledges_before_waiting_on_a_locked_store(
     finally:
         blocker.close()
     assert (await bot.settings.get(GUILD)).post_time == "09:15"
+
+
+async def test_commands_that_read_settings_acknowledge_while_a_write_waits(
+    standin, bot, tmp_path
+) -> None:
+    """A /config write waiting on the lock holds the store's connection; /brief and /ask read
+    settings through it, so they too must acknowledge first (issue 8, defect 9)."""
+    blocker = sqlite3.connect(tmp_path / "riskon.sqlite3", isolation_level=None)
+    try:
+        blocker.execute("BEGIN IMMEDIATE")
+        waiting = await admin(standin, "config time", {"time": "10:30"})
+        assert (await waiting.wait_callback(2.5)).type == 5
+        await asyncio.sleep(0.3)  # its write now waits on the lock, holding the store
+        brief = await standin.send_slash("brief", guild_id=GUILD, channel_id=GENERAL,
+                                         user_id=next(_users))
+        ask = await standin.send_slash(
+            "ask", {"question": "is the russell at an all time high?"}, guild_id=GUILD,
+            channel_id=GENERAL, user_id=next(_users),
+        )
+        for ix in (brief, ask):
+            callback = await ix.wait_callback(2.5)
+            assert callback.type == 5, ix.name
+        blocker.execute("COMMIT")
+    finally:
+        blocker.close()
+    assert (await private_reply(waiting))["content"].startswith("Briefs will be posted at 10:30")
+    for ix in (brief, ask):
+        followup = await ix.wait_followup(30)
+        assert not followup.ephemeral and followup.embeds, ix.name

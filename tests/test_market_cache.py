@@ -109,7 +109,7 @@ async def test_warm_hit_makes_no_provider_call_from_memory_or_sqlite(store, cloc
     first = await md.daily("^RUT")
     clock.advance(hours=1)
     assert (await md.daily("^RUT")) is first  # memory
-    md.forget()
+    md = market(store, provider, clock)  # a fresh memory layer over the same store
     from_disk = await md.daily("^RUT")  # SQLite
     assert len(provider.calls) == 1
     pd.testing.assert_frame_equal(from_disk.bars, first.bars)
@@ -234,8 +234,8 @@ async def test_incremental_refresh_merges_without_duplicates_and_takes_revisions
     assert history.bars.loc[last_cached, "Close"] == 999.0
     pd.testing.assert_frame_equal(history.bars, updated, check_freq=False)
     assert await count_rows(store, "^RUT") == 60
-    md.forget()
-    pd.testing.assert_frame_equal((await md.daily("^RUT")).bars, history.bars)
+    reread = market(store, provider, clock)  # a fresh memory layer: what SQLite holds
+    pd.testing.assert_frame_equal((await reread.daily("^RUT")).bars, history.bars)
 
 
 async def test_withdrawn_bar_in_the_refresh_window_disappears(store, clock):
@@ -321,7 +321,6 @@ async def test_interrupted_write_leaves_previous_cache_intact(store, clock, monk
     assert len(answered.bars) == 40  # the asker still gets the fetched data
     monkeypatch.undo()
 
-    md.forget()
     assert await count_rows(store, "^RUT") == 30
     again = await market(store, CountingProvider({}), Clock(T0)).daily("^RUT")
     pd.testing.assert_frame_equal(again.bars, before)

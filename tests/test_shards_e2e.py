@@ -244,15 +244,15 @@ async def test_two_processes_post_1000_briefs_exactly_once(tmp_path, prices) -> 
 async def test_kill_9_mid_fan_out_then_restart_posts_nothing_twice(tmp_path, prices) -> None:
     async with cluster(tmp_path, prices) as c:
         c.standin.message_delay = 0.04  # a slow Discord: the fan-out takes seconds
-        await c.add_guilds(1000)
+        await c.add_guilds(400)  # 1,000 are the test above; this one is about the crash
         a_guilds = [g for g in c.guilds if shard(g) in (0, 1)]
         a = await c.start("a", "0-1")
         b = await c.start("b", "2-3")
-        await c.until(lambda: c.posted(a_guilds) >= 60, "a's fan-out under way", timeout=180)
+        await c.until(lambda: c.posted(a_guilds) >= 30, "a's fan-out under way", timeout=180)
         a.process.kill()  # SIGKILL: no clean-up, claims left open, posts in flight
         await a.process.wait()
         posted_at_kill = c.posted(a_guilds)
-        assert 60 <= posted_at_kill < len(a_guilds), "a was not killed mid fan-out"
+        assert 30 <= posted_at_kill < len(a_guilds), "a was not killed mid fan-out"
         await c.until(lambda: all(r.status for r in c.standin.requests_to(
             "POST", "/channels/{channel_id}/messages")), "in-flight posts answered", timeout=10)
 
@@ -267,7 +267,7 @@ async def test_kill_9_mid_fan_out_then_restart_posts_nothing_twice(tmp_path, pri
         # whether Discord took their message or not, none got a second one.
         assert unknown and all(r["detail"] == OUTCOME_UNKNOWN for r in unknown), unknown
         assert all(owner_pid(r["owner"]) == a.pid for r in unknown)
-        assert statuses == {"sent": 1000 - len(unknown), "failed": len(unknown)}
+        assert statuses == {"sent": 400 - len(unknown), "failed": len(unknown)}
         assert len(unknown) <= 8  # at most `concurrency` posts were in flight
         # The restarted process finished the killed one's shards, and only those.
         mine = [r for r in rows if owner_pid(r["owner"]) == restarted.pid]

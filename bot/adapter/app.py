@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS = (
     "cogs.market", "cogs.study", "cogs.corr", "cogs.help", "cogs.admin", "cogs.brief", "cogs.ask",
-    "cogs.alerts",
+    "cogs.alerts", "cogs.signal",
 )
 
 #: How long a shutdown lets a posting pass in flight finish before abandoning it: with the

@@ -1,7 +1,7 @@
 """Pure analytics on daily close series: ATH status, event studies, correlation, caveats.
 
 No I/O here: every function takes pandas/numpy data and returns plain data, so the service
-layer can run it in a thread and tests can check it against numbers known by construction.
+layer can run it in a worker process and tests can check it against numbers known by construction.
 """
 
 from bot.analytics.ath import (

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from bot import defaults
 from bot.analytics._series import close_arrays
 
 
@@ -100,7 +101,7 @@ def _spaced(positions: np.ndarray, previous: np.ndarray, min_gap: int) -> np.nda
     return positions[(positions - previous) >= min_gap]
 
 
-def fresh_ath_events(close: pd.Series, min_gap: int = 63) -> pd.DatetimeIndex:
+def fresh_ath_events(close: pd.Series, min_gap: int = defaults.MIN_GAP) -> pd.DatetimeIndex:
     """Days that set a new closing record after at least `min_gap` sessions without one.
 
     A grinding market sets records on many consecutive days; counting each would treat one
@@ -131,7 +132,9 @@ def breakout_mask(values: np.ndarray, lookback: int) -> np.ndarray:
     return out
 
 
-def breakout_events(close: pd.Series, lookback: int = 252, min_gap: int = 63) -> pd.DatetimeIndex:
+def breakout_events(
+    close: pd.Series, lookback: int = defaults.BREAKOUT_LOOKBACK, min_gap: int = defaults.MIN_GAP
+) -> pd.DatetimeIndex:
     """Closes above the prior `lookback` closes (252 ~ a 52-week high), spaced like ATH events.
 
     As with fresh highs, a breakout counts only if the previous breakout day, counted or not,

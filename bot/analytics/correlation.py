@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from bot import defaults
 from bot.analytics._series import close_arrays
 
 
@@ -39,7 +40,9 @@ def _inside(index: pd.DatetimeIndex, common: pd.DatetimeIndex) -> int:
     return int(np.count_nonzero((index >= common[0]) & (index <= common[-1]))) - len(common)
 
 
-def correlation(a_close: pd.Series, b_close: pd.Series, window: int = 90) -> Correlation:
+def correlation(
+    a_close: pd.Series, b_close: pd.Series, window: int = defaults.CORR_WINDOW
+) -> Correlation:
     """Pearson correlation of daily simple returns, full period and over a rolling window.
 
     `beta` is A's sensitivity to B (cov / var of B): with beta 1.5, a 1% move in B has come with

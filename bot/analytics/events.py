@@ -13,10 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from bot import defaults
 from bot.analytics._bootstrap import p_as_good, sorted_quantiles
 from bot.analytics._series import asof_positions, close_arrays, day_numbers
 
-DEFAULT_HORIZONS: tuple[int, ...] = (30, 90, 180, 365)
+DEFAULT_HORIZONS: tuple[int, ...] = defaults.HORIZONS
 
 
 @dataclass(frozen=True, slots=True)

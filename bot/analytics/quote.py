@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from bot import defaults
 from bot.analytics._series import asof_positions, close_arrays, day_numbers
 from bot.analytics.ath import breakout_mask, fresh_ath_events, record_mask
 
-BREAKOUT_LOOKBACK = 252
+BREAKOUT_LOOKBACK = defaults.BREAKOUT_LOOKBACK
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +33,7 @@ class Quote:
     is_breakout: bool
 
 
-def quote(close: pd.Series, min_gap: int = 63) -> Quote:
+def quote(close: pd.Series, min_gap: int = defaults.MIN_GAP) -> Quote:
     """Recent changes, distance from the closing high, and today's record/breakout flags.
 
     A change is None when the series does not reach back to its reference date, rather than a

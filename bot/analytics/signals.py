@@ -30,9 +30,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from bot import defaults
 from bot.analytics._series import close_arrays
 from bot.errors import BadInput, UnknownSymbol
-from bot.market.symbols import lookup, resolve
+from bot.market.symbols import lookup, resolve, search
 
 __all__ = [
     "CONDITION_WORDS",
@@ -43,6 +44,7 @@ __all__ = [
     "SignalError",
     "clause_lines",
     "clause_mask",
+    "complete_signal",
     "parse_signal",
     "rsi",
     "signal_events",
@@ -50,7 +52,7 @@ __all__ = [
     "sma",
 ]
 
-DEFAULT_GAP = 63
+DEFAULT_GAP = defaults.MIN_GAP
 WINDOW_RANGE = (2, 2000)
 CHANGE_RANGE = (1, 2000)  # a lag, not a window: "change 1 < -5%" is a one-day fall
 GAP_RANGE = (1, 2520)
@@ -604,3 +606,71 @@ def holding_since(signal: Signal, closes: Mapping[str, pd.Series]) -> dict[str, 
         if first > trig.index[0]:
             out[sym] = first
     return out
+
+
+# --- autocomplete ----------------------------------------------------------------------------
+
+#: One example of each condition, in the order autocomplete offers them.
+TEMPLATES = (
+    "ath",
+    "breakout",
+    "close > 30",
+    "close > sma 200",
+    "sma 50 > sma 200",
+    "drawdown >= 20%",
+    "change 30 <= -10%",
+    "rsi 14 < 30",
+    "high 252",
+    "low 252",
+)
+_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
+CHOICE_CHARS = 100  # Discord's limit on a choice's value
+
+
+def complete_signal(text: str, limit: int = 25) -> list[str]:
+    """Suggestions for a signal being typed: symbols first, then completions of the clause.
+
+    The text as typed comes first when it already parses (canonical spelling). While the
+    current clause is one word, registry symbols matching it follow (a bare symbol is a whole
+    signal on its own: its fresh ATHs), then each condition for the best match; once a symbol is
+    there, the conditions that start with what was typed after it. Pure and registry-only, so
+    it can answer every keystroke."""
+    text = text or ""
+    out: list[str] = []
+    try:
+        out.append(parse_signal(text).canonical)
+    except SignalError:
+        pass
+    parts = _AND.split(text.lstrip())
+    head = " and ".join(p.strip() for p in parts[:-1])
+    prefix = f"{head} and " if head else ""
+    current = parts[-1]
+    words = current.split()
+    typing_symbol = len(words) <= 1 and not current.endswith(" ")
+    symbol, rest = (None, "") if typing_symbol else _leading_symbol(words)
+    if symbol is None:
+        matches = [a.symbol for a in search(words[0] if words else "", limit)]
+        if not prefix:
+            out += matches  # a bare symbol: that symbol's fresh all-time highs
+        if matches:
+            out += [f"{prefix}{matches[0]} {t}" for t in TEMPLATES]
+    else:
+        typed = rest.lower()
+        fits = [t for t in TEMPLATES if t.startswith(typed)] or [
+            t for t in TEMPLATES if t.split()[0] == typed.split()[0]
+        ]
+        out += [f"{prefix}{symbol} {t}" for t in fits]
+    unique = [c for c in dict.fromkeys(out) if len(c) <= CHOICE_CHARS]
+    return unique[:limit]
+
+
+def _leading_symbol(words: list[str]) -> tuple[str | None, str]:
+    """The longest run of leading words naming a symbol, and the words after it."""
+    for k in range(len(words), 0, -1):
+        after = words[k].lower() if k < len(words) else ""
+        if k == len(words) or any(w.startswith(after) for w in CONDITION_WORDS):
+            try:
+                return resolve(" ".join(words[:k])).symbol, " ".join(words[k:])
+            except UnknownSymbol:
+                continue
+    return None, ""

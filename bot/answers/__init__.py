@@ -1,4 +1,5 @@
 """Pure answer builders: price histories in, `Insight` out (analytics + caveats + chart).
 
-They run in worker threads, called by `bot.insights.Insights`; nothing here awaits or fetches.
+They run in the bot's worker processes (`bot/compute.py`; a thread in the terminal), called by
+`bot.insights.Insights`: so nothing here awaits or fetches, and inputs and results pickle.
 """

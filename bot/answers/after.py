@@ -24,7 +24,7 @@ from bot.analytics.signals import (
 )
 from bot.answers.common import chart_footer, file_stem, partial_last_bar, provenance, stale_note
 from bot.answers.model import Insight, Table
-from bot.answers.signal import signal_caveats
+from bot.answers.signal import chart_title, signal_caveats
 from bot.answers.verdicts import horizon_classes, latest_run_note, study_verdict
 from bot.charts import event_chart
 from bot.market.symbols import Asset
@@ -160,7 +160,8 @@ def answer_signal_after(
     )
     meta = provenance(trigger_history, target_history, *others)
     title = f"{target.name} after {phrase}"
-    chart = _chart(study, target_close, horizons, title, signal.gap, meta)
+    short = f"{target.name} after {signal.canonical}"
+    chart = _chart(study, target_close, horizons, chart_title(title, short), signal.gap, meta)
     cond = signal.clauses[0].condition
     data = {
         "trigger": trigger.symbol,

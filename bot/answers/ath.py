@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot import fmt
+from bot import defaults, fmt
 from bot.analytics import ath_caveats, ath_status, fresh_ath_events
 from bot.answers.common import (
     age_words,
@@ -22,7 +22,7 @@ from bot.market.symbols import Asset
 
 
 def answer_ath(
-    asset: Asset, history: Any, *, min_gap: int = 63, today: date | None = None
+    asset: Asset, history: Any, *, min_gap: int = defaults.MIN_GAP, today: date | None = None
 ) -> Insight:
     """`today`: the date asked on; data more than three sessions older is called old in the
     first line, so a record from a stopped feed is not read as today's."""

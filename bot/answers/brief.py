@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from bot import fmt
+from bot import defaults, fmt
 from bot.analytics import (
     breakout_events,
     correlation,
@@ -36,8 +36,8 @@ from bot.errors import BadInput
 from bot.market.symbols import Asset
 
 HISTORY_HORIZONS = (90, 365)
-LIQUIDITY_IDS = ("WALCL", "WTREGEN", "RRPONTSYD")
-HY_ID = "BAMLH0A0HYM2"
+LIQUIDITY_IDS = defaults.FRED_LIQUIDITY
+HY_ID = defaults.FRED_HY_SPREAD
 
 
 @dataclass
@@ -51,7 +51,7 @@ class BriefInputs:
     vix: Any | None = None
     macro: dict[str, pd.Series] = field(default_factory=dict)
     macro_missing: dict[str, str] = field(default_factory=dict)
-    min_gap: int = 63
+    min_gap: int = defaults.MIN_GAP
     # The brief's date (the day it is posted for). None: the newest bar on the watchlist.
     today: date | None = None
 
@@ -104,7 +104,7 @@ def _history_says(inputs: BriefInputs, rows: list[dict[str, Any]]) -> list[str]:
         events = (
             fresh_ath_events(history.close, inputs.min_gap)
             if row["is_fresh_ath"]
-            else breakout_events(history.close, 252, inputs.min_gap)
+            else breakout_events(history.close, defaults.BREAKOUT_LOOKBACK, inputs.min_gap)
         )
         for target, target_history in cryptos:
             study = event_study(

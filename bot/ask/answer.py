@@ -9,14 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.analytics.signals import parse_signal
 from bot.answers.model import Insight
 from bot.ask.reader import Reading, Understanding, read
 from bot.errors import UserError
 
 __all__ = ["answer_reading", "understand"]
-
-LOOKBACK_RANGE = (20, 2520)  # what Insights.after takes as a breakout lookback
 
 
 def understand(question: str, *, default_target: str | None = None) -> Understanding:
@@ -42,30 +39,8 @@ async def answer_reading(
         return await insights.brief(list(watchlist))
     assert reading.signal is not None
     if kind == "signal":
-        fired = getattr(insights, "signal", None)
-        if fired is None:
-            raise UserError(
-                "This riskon cannot yet list when a signal fired; "
-                f"try /after trigger:{reading.signal} target:BTC-USD."
-            )
-        return await fired(reading.signal)
-    signal = parse_signal(reading.signal)
-    if len(signal.clauses) == 1:
-        # a fresh record or a breakout: /after's own event option (today's exact answers)
-        clause = signal.clauses[0]
-        cond = clause.condition
-        if cond.kind == "ath":
-            return await insights.after(
-                clause.symbol, reading.target, min_gap=signal.gap, event="ath"
-            )
-        if cond.kind == "high" and LOOKBACK_RANGE[0] <= (cond.window or 0) <= LOOKBACK_RANGE[1]:
-            return await insights.after(
-                clause.symbol,
-                reading.target,
-                min_gap=signal.gap,
-                event="breakout",
-                lookback=cond.window or 252,
-            )
+        return await insights.signal(reading.signal)
+    # /after takes the signal itself: "^RUT ath" and "^RUT breakout" are today's event options
     return await insights.after(reading.signal, reading.target)
 
 

@@ -1,7 +1,7 @@
 """Charts: plain pandas data in, PNG bytes out.
 
 Every function builds its own ``Figure`` on an Agg canvas (no pyplot, no rcParams changes), so
-they are safe to call from worker threads at the same time.
+they are safe to call from several threads at once (the bot itself draws in worker processes).
 """
 
 from .ath import ath_chart

@@ -10,8 +10,8 @@ from matplotlib.ticker import FixedLocator, MaxNLocator
 
 from . import theme as t
 
-_LEFT, _RIGHT = 72, 118
-_BOTTOM = t.FOOTER_PX + 34
+_LEFT = 116  # room for "log scale" and the levels
+_AXIS_PX = 34  # date labels under the drawdown panel
 _GAP = 14
 
 
@@ -30,13 +30,15 @@ def ath_chart(
     """
     close = t.clean(close)
     fig = t.new_figure(t.MAIN_SIZE)
-    t.header(fig, title, subtitle)
-    t.footer(fig, footer)
-    top_px = t.HEADER_PX if subtitle else t.HEADER_PX_NO_SUB
-    avail = fig.bbox.height - top_px - _BOTTOM - _GAP
+    top_px = t.header(fig, title, subtitle)
+    bottom = t.footer(fig, footer) + _AXIS_PX
+    avail = fig.bbox.height - top_px - bottom - _GAP
     dd_h = round(avail * 0.3)
-    ax = t.add_axes(fig, t.rect(fig, _LEFT, _BOTTOM + dd_h + _GAP, _RIGHT, top_px))
-    ax_dd = t.add_axes(fig, t.rect(fig, _LEFT, _BOTTOM, _RIGHT, fig.bbox.height - _BOTTOM - dd_h))
+    tags = (t.fmt_price(close.iloc[-1]), "ATH " + t.fmt_num(close.max()), "\u221299.9%") \
+        if len(close) else ("",)
+    right = max(t.tag_px(fig, *tags), 60.0)
+    ax = t.add_axes(fig, t.rect(fig, _LEFT, bottom + dd_h + _GAP, right, top_px))
+    ax_dd = t.add_axes(fig, t.rect(fig, _LEFT, bottom, right, fig.bbox.height - bottom - dd_h))
     if close.empty:
         t.empty_note(ax)
         ax_dd.set_yticks([])
@@ -50,13 +52,13 @@ def ath_chart(
 
     ax.plot(t.xdates(c_d.index), c_d.to_numpy(), color=t.SKY, lw=1.4, label="Close")
     ax.plot(t.xdates(a_d.index), a_d.to_numpy(), color=t.ORANGE, lw=1.3, alpha=0.9,
-            label="Running ATH (highest close so far)")
+            label="Record close so far (ATH)")
     _mark_events(ax, close, events)
     t.price_axis(ax, close.to_numpy())
 
     last, last_ath = float(close.iloc[-1]), float(ath.iloc[-1])
     t.price_tag(ax, last, t.fmt_price(last), t.SKY)
-    if _apart_px(ax, last, last_ath) > 22:
+    if _apart_px(ax, last, last_ath) > 30:
         t.price_tag(ax, last_ath, "ATH " + t.fmt_num(last_ath), t.ORANGE)
     t.legend(ax)
 

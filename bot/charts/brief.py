@@ -23,25 +23,38 @@ from matplotlib.ticker import MaxNLocator
 from . import theme as t
 
 LOOKBACK = pd.Timedelta(days=365)
-BRIEF_WIDTH = 1200
+BRIEF_WIDTH = t.MAIN_SIZE[0]
 MAX_PANELS = 16
-_ROW_PX = 205
+_ROW_PX = 236
 _NEAR_ATH = 0.15  # draw the ATH line when the last close is within 15% of it
+_LABEL_PX = 34  # symbol and 1-day change above each panel
+_TICKS_PX = 32  # quarter labels below it
 
 
 def _grid(n: int) -> tuple[int, int]:
-    cols = 1 if n <= 1 else 2 if n <= 4 else 3 if n <= 9 else 4
+    """At most three columns: a fourth leaves panels too narrow for 15 pt labels once Discord
+    shows the image 550 px wide."""
+    cols = 1 if n <= 1 else 2 if n <= 4 else 3
     return cols, max(1, math.ceil(n / cols))
 
 
 def _row_px(rows: int) -> int:
-    return 320 if rows == 1 else _ROW_PX  # a lone row would otherwise be a thin strip
+    return 360 if rows == 1 else _ROW_PX  # a lone row would otherwise be a thin strip
 
 
-def brief_size(n_panels: int) -> tuple[int, int]:
-    """Pixel size of the brief for ``n_panels``: width fixed, rows grow with the count."""
+def _block_px(lines: int, fontsize: float, weight: str = "normal") -> float:
+    """Height of ``lines`` lines of text, as theme.fit measures it."""
+    fig = t.new_figure((BRIEF_WIDTH, 100))
+    return t.fit(fig, "\n".join(["lp"] * lines), fontsize, BRIEF_WIDTH, weight=weight)[1]
+
+
+def brief_size(n_panels: int, title_lines: int = 1, footer_lines: int = 1) -> tuple[int, int]:
+    """Pixel size of the brief for ``n_panels``: width fixed, rows grow with the count (and the
+    header and footer with their lines, when a long title or footer wraps)."""
     _, rows = _grid(min(n_panels, MAX_PANELS))
-    return BRIEF_WIDTH, t.HEADER_PX_NO_SUB + t.FOOTER_PX + 8 + rows * _row_px(rows)
+    top = 12 + _block_px(title_lines, t.FS_TITLE, "bold") + 4 + 8  # as theme.header
+    bottom = _block_px(footer_lines, t.FS_FOOTER) + 8 + 6  # as theme.footer
+    return BRIEF_WIDTH, math.ceil(top + bottom + 8 + rows * _row_px(rows))
 
 
 def brief_chart(panels: Sequence[tuple[str, pd.Series]], *, title: str, footer: str) -> bytes:
@@ -51,13 +64,16 @@ def brief_chart(panels: Sequence[tuple[str, pd.Series]], *, title: str, footer: 
     Pass each symbol's full history so the ATH is the true record, not the one-year high.
     """
     panels = list(panels)[:MAX_PANELS]
-    fig = t.new_figure(brief_size(len(panels)))
-    t.header(fig, title)
+    fig = t.new_figure((BRIEF_WIDTH, 400))
+    lines = [t.fit(fig, text, size, BRIEF_WIDTH - 28, weight=weight)[0].count("\n") + 1
+             for text, size, weight in ((title, t.FS_TITLE, "bold"),
+                                        (footer, t.FS_FOOTER, "normal"))]
+    w, h = brief_size(len(panels), *lines)
+    fig.set_size_inches((w + 1e-6) / t.DPI, (h + 1e-6) / t.DPI)
+    top0 = t.header(fig, title) - 4
     t.footer(fig, footer)
     cols, rows = _grid(len(panels))
-    w, h = fig.bbox.width, fig.bbox.height
     row_px, cell_w = _row_px(rows), (w - 16) / cols
-    top0 = t.HEADER_PX_NO_SUB + 4
     if not panels:
         fig.text(0.5, 0.5, "Nothing to show", color=t.MUTED, fontsize=t.FS_LABEL,
                  ha="center", va="center")
@@ -65,11 +81,11 @@ def brief_chart(panels: Sequence[tuple[str, pd.Series]], *, title: str, footer: 
     grid: list = []
     for i, (label, series) in enumerate(panels):
         r, c = divmod(i, cols)
-        x0 = 8 + c * cell_w + 58
-        x1 = 8 + (c + 1) * cell_w - 14
-        y1 = h - (top0 + r * row_px + 30)  # pixel coordinates, origin bottom-left
-        y0 = h - (top0 + (r + 1) * row_px) + 26
-        grid += _panel(fig, (x0, y0, x1, y1), label, t.clean(series), compact=cols >= 4)
+        x0 = 8 + c * cell_w + 74
+        x1 = 8 + (c + 1) * cell_w - 16
+        y1 = h - (top0 + r * row_px + _LABEL_PX)  # pixel coordinates, origin bottom-left
+        y0 = h - (top0 + (r + 1) * row_px) + _TICKS_PX
+        grid += _panel(fig, (x0, y0, x1, y1), label, t.clean(series))
     # All gridlines of all panels in one collection, drawn under the price lines.
     fig.add_artist(LineCollection(grid, colors=t.GRID, linewidths=0.8, alpha=0.7, zorder=1,
                                   transform=None))
@@ -77,29 +93,30 @@ def brief_chart(panels: Sequence[tuple[str, pd.Series]], *, title: str, footer: 
 
 
 def _panel(fig: Figure, box: tuple[float, float, float, float], label: str,
-           close: pd.Series, *, compact: bool) -> list:
+           close: pd.Series) -> list:
     """Draw one panel in pixel box ``(x0, y0, x1, y1)``; returns its gridline segments."""
     x0, y0, x1, y1 = box
-    fs = t.FS_SMALL + 1 if compact else t.FS_LABEL
-    small = 10 if compact else t.FS_SMALL
-    if len(label) > (14 if compact else 22):
-        label = label[: (13 if compact else 21)] + "…"
+    fs, small = t.FS_LABEL, t.FS_SMALL
+    chg = float(close.iloc[-1] / close.iloc[-2] - 1.0) if len(close) >= 2 else None
+    change = "" if chg is None else t.fmt_pct(chg, 2) + " 1d"
+    # The symbol gets the panel's width less the 1-day change beside it.
+    room = x1 - x0 + 60 - (t.tag_px(fig, change, fs=small) if change else 0) - 8
+    label = t.shorten(fig, label, fs, room, weight="bold")
 
     def text(x, y, s, **kw):
         fig.text(x, y, s, transform=None, parse_math=False, **kw)
 
     fig.add_artist(Rectangle((x0, y0), x1 - x0, y1 - y0, facecolor=t.PANEL, edgecolor="none",
                              transform=None, zorder=0))
-    text(x0, y1 + 6, label, ha="left", va="bottom", color=t.TEXT, fontsize=fs,
+    text(x0 - 60, y1 + 6, label, ha="left", va="bottom", color=t.TEXT, fontsize=fs,
          fontweight="bold")
     if close.empty:
         text((x0 + x1) / 2, (y0 + y1) / 2, "No data", ha="center", va="center", color=t.MUTED,
              fontsize=small)
         return []
-    if len(close) >= 2:
-        chg = float(close.iloc[-1] / close.iloc[-2] - 1.0)
-        text(x1, y1 + 6, t.fmt_pct(chg, 2) + " 1d", ha="right", va="bottom",
-             color=t.UP if chg >= 0 else t.DOWN, fontsize=fs - 1, fontweight="bold")
+    if chg is not None:
+        text(x1, y1 + 6, change, ha="right", va="bottom",
+             color=t.UP if chg >= 0 else t.DOWN, fontsize=small, fontweight="bold")
 
     view = close[close.index >= close.index[-1] - LOOKBACK]
     last, ath = float(close.iloc[-1]), float(close.max())

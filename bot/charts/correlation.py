@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter
 
 from . import theme as t
 
-_LEFT, _RIGHT = 66, 96
-_BOTTOM = t.FOOTER_PX + 34
+_LEFT, _RIGHT = 70, 90
+_AXIS_PX = 34  # date labels
 
 
 def _ordinal(n: int) -> str:
@@ -36,10 +37,14 @@ def correlation_chart(
     """
     rolling = t.clean(rolling)
     fig = t.new_figure(t.MAIN_SIZE)
-    t.header(fig, title, subtitle)
-    t.footer(fig, footer)
-    top = t.HEADER_PX if subtitle else t.HEADER_PX_NO_SUB
-    ax = t.add_axes(fig, t.rect(fig, _LEFT, _BOTTOM, _RIGHT, top))
+    top = t.header(fig, title, subtitle)
+    if not rolling.empty:
+        handles = [Line2D([], [], color=t.SKY, lw=1.6, label=f"{window}-day rolling correlation")]
+        if np.isfinite(full):
+            handles.append(Line2D([], [], color=t.ORANGE, lw=1.6, ls=(0, (6, 3)),
+                                  label=f"Whole period: {t.fmt_corr(full)}"))
+        top += t.key(fig, top, handles, left=_LEFT - 6) + 10
+    ax = t.add_axes(fig, t.rect(fig, _LEFT, t.footer(fig, footer) + _AXIS_PX, _RIGHT, top))
     ax.set_ylim(-1.05, 1.12)
     ax.yaxis.set_major_locator(FixedLocator([-1.0, -0.5, 0.0, 0.5, 1.0]))
     ax.yaxis.set_major_formatter(
@@ -58,10 +63,9 @@ def correlation_chart(
     d = t.decimate(rolling, 2 * t.plot_px(ax))
     x, y = t.xdates(d.index), d.to_numpy()
     ax.fill_between(x, y, 0.0, color=t.SKY, alpha=0.14, lw=0)
-    ax.plot(x, y, color=t.SKY, lw=1.3, label=f"{window}-day rolling correlation")
+    ax.plot(x, y, color=t.SKY, lw=1.3)
     if np.isfinite(full):
-        ax.axhline(full, color=t.ORANGE, lw=1.6, ls=(0, (6, 3)),
-                   label=f"Whole period: {t.fmt_corr(full)}")
+        ax.axhline(full, color=t.ORANGE, lw=1.6, ls=(0, (6, 3)))
         t.price_tag(ax, full, t.fmt_corr(full), t.ORANGE)
     t.date_axis(ax, maxticks=10)
     if len(rolling) == 1:
@@ -79,5 +83,4 @@ def correlation_chart(
                     color=t.TEXT, fontsize=t.FS_SMALL, parse_math=False,
                     bbox={"boxstyle": "round,pad=0.35", "fc": t.BG, "ec": t.YELLOW, "lw": 1},
                     arrowprops={"arrowstyle": "-", "color": t.YELLOW, "lw": 1.0})
-    t.legend(ax, loc="lower center" if low_empty else "upper center", ncols=2)
     return t.to_png(fig)

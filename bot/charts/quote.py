@@ -29,13 +29,14 @@ def quote_chart(
     """
     close = t.clean(close)
     fig = t.new_figure(t.SMALL_SIZE)
-    t.header(fig, title, scale=0.8)
-    t.footer(fig, footer)
-    ax = t.add_axes(fig, t.rect(fig, 62, t.FOOTER_PX + 28, 96, 46), fs=t.FS_SMALL)
+    top = t.header(fig, title)
+    right = max(t.tag_px(fig, t.fmt_price(close.iloc[-1])), 60.0) if len(close) else 60.0
+    view = _window(close, lookback) if len(close) else close
+    left = 112 if t.wants_log(view.to_numpy()) else 84  # "log scale" beside the levels
+    ax = t.add_axes(fig, t.rect(fig, left, t.footer(fig, footer) + 34, right, top))
     if close.empty:
         t.empty_note(ax)
         return t.to_png(fig)
-    view = _window(close, lookback)
     _draw_panel(ax, view, close, near=0.15, fs=t.FS_SMALL, tag=True)
     return t.to_png(fig)
 
@@ -55,15 +56,19 @@ def _draw_panel(ax, view: pd.Series, full: pd.Series, *, near: float, fs: float,
     if ath > 0 and last >= ath * (1 - near):
         ax.axhline(ath, color=t.ORANGE, lw=1.3, ls=(0, (5, 3)))
         hi = max(hi, ath)
-    ax.set_ylim(*t.padded_limits(lo, hi, pad=0.08, top=0.14))
+    log = t.wants_log(view.to_numpy())  # a Max range spanning 10x or more: ratios, not amounts
+    if log:
+        t.price_axis(ax, view.to_numpy())
+    ax.set_ylim(*t.padded_limits(lo, hi, log=log, pad=0.08, top=0.14))
     when = "" if short else f" ({ath_date:%b %Y})"
     note = ("At its all-time high" if gap >= 0 else
             f"{t.fmt_pct(gap)} from ATH {t.fmt_num(ath)}{when}")
     ax.text(0.015, 0.96, note, transform=ax.transAxes, ha="left", va="top", fontsize=fs,
             color=t.ORANGE, parse_math=False,
             bbox={"boxstyle": "round,pad=0.2", "fc": t.PANEL, "ec": "none", "alpha": 0.85})
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=nticks, steps=[1, 2, 2.5, 5, 10]))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: t.fmt_num(v)))
+    if not log:
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=nticks, steps=[1, 2, 2.5, 5, 10]))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: t.fmt_num(v)))
     loc = mdates.AutoDateLocator(minticks=2, maxticks=nticks + 1)
     ax.xaxis.set_major_locator(loc)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(

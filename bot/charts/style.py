@@ -1,8 +1,13 @@
 """riskon's chart style: one dark theme that reads well in Discord, colour-blind-safe."""
 
+# Discord shows an attached image about 550 px wide in a channel. Charts are drawn at twice
+# that (1100 px: sharp on high-density screens and when opened full size) with every text at
+# least 16 pt: a line 22.3 px tall at 100 dpi, 11.1 px once Discord halves it (the floor of 11
+# is checked on the drawn text by tests/test_charts_readable.py).
 DPI = 100
-MAIN_SIZE = (1200, 675)
-SMALL_SIZE = (800, 400)
+PREVIEW_WIDTH = 550
+MAIN_SIZE = (1100, 680)
+SMALL_SIZE = (1100, 560)
 
 # Discord dark UI: embeds sit on #2b2d31, the app background is #1e1f22.
 BG = "#1e1f22"
@@ -22,15 +27,10 @@ VERMILLION = "#D55E00"
 PURPLE = "#CC79A7"
 UP, DOWN = SKY, VERMILLION
 
-# Sizes in points; at 100 dpi 1 pt = 1.39 px, so 11 pt is ~15 px before Discord scales down.
-FS_TITLE = 20
-FS_SUB = 14
-FS_TICK = 13
-FS_LABEL = 13
-FS_SMALL = 11
-FS_FOOTER = 11
-
-# Pixel band reserved at the top (title, subtitle) and bottom (footer) of each figure.
-HEADER_PX = 78
-HEADER_PX_NO_SUB = 52
-FOOTER_PX = 30
+# Sizes in points (1 pt = 1.39 px at 100 dpi); one family (Matplotlib's DejaVu Sans) throughout.
+FS_TITLE = 25
+FS_SUB = 18
+FS_TICK = 16
+FS_LABEL = 17
+FS_SMALL = 16
+FS_FOOTER = 16

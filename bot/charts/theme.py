@@ -1,6 +1,7 @@
 """Shared look and plumbing for every riskon chart.
 
-Charts are rendered from worker threads, so nothing here touches pyplot or mutates
+Charts are rendered in worker processes, several at once in the terminal's and the benchmarks'
+threads, so nothing here touches pyplot or mutates
 ``matplotlib.rcParams``: each figure gets its own canvas and every artist is styled explicitly.
 Text that may carry user or symbol strings is created with ``parse_math=False`` so a ``$`` in a
 title can never switch on mathtext.
@@ -17,6 +18,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from matplotlib.ticker import (
     FixedFormatter,
     FixedLocator,
@@ -36,7 +38,6 @@ from bot.charts.style import (  # noqa: F401
     BLUE,
     DOWN,
     DPI,
-    FOOTER_PX,
     FS_FOOTER,
     FS_LABEL,
     FS_SMALL,
@@ -45,12 +46,11 @@ from bot.charts.style import (  # noqa: F401
     FS_TITLE,
     GREEN,
     GRID,
-    HEADER_PX,
-    HEADER_PX_NO_SUB,
     MAIN_SIZE,
     MUTED,
     ORANGE,
     PANEL,
+    PREVIEW_WIDTH,
     PURPLE,
     SKY,
     SMALL_SIZE,
@@ -106,19 +106,110 @@ def fixed_ticks(axis: Axis, values: Sequence[float], labels: Sequence[str] | Non
         axis.set_view_interval(min(values), max(values))
 
 
-def header(fig: Figure, title: str, subtitle: str = "", *, scale: float = 1.0) -> None:
-    top = fig.bbox.height
-    fig.text(14 / fig.bbox.width, 1 - 12 / top, title, color=TEXT, fontsize=FS_TITLE * scale,
-             fontweight="bold", va="top", ha="left", parse_math=False)
-    if subtitle:
-        fig.text(14 / fig.bbox.width, 1 - (18 + 30 * scale) / top, subtitle, color=MUTED,
-                 fontsize=FS_SUB * scale, va="top", ha="left", parse_math=False)
+_MARGIN = 14  # px between the figure edge and header/footer text
+
+# Pixels header() and footer() take when nothing wraps (one title line, one subtitle line, one
+# footer line), for layouts computed before any text is placed. header() and footer() return
+# the real figure: prefer those.
+HEADER_PX_NO_SUB = 60
+HEADER_PX = 89
+FOOTER_PX = 37
 
 
-def footer(fig: Figure, text: str) -> None:
-    """Source and as-of on every chart, so a screenshot still says where the data came from."""
-    fig.text(14 / fig.bbox.width, 8 / fig.bbox.height, text, color=MUTED, fontsize=FS_FOOTER,
+def fit(fig: Figure, text: str, fontsize: float, width: float, *,
+        weight: str = "normal") -> tuple[str, float]:
+    """``text`` wrapped at spaces to lines at most ``width`` px wide, and its height in px.
+
+    Measured with the figure's own renderer, so a long title wraps instead of running off the
+    edge, and the caller lays out the rest below however many lines it took."""
+    renderer = fig.canvas.get_renderer()
+    probe = Text(0, 0, "", fontsize=fontsize, fontweight=weight)
+    probe.set_figure(fig)
+
+    def size(s: str) -> tuple[float, float]:
+        probe.set_text(s)
+        box = probe.get_window_extent(renderer)
+        return box.width, box.height
+
+    if size(text)[0] > width:
+        lines: list[str] = []
+        for para in text.split("\n"):
+            line = ""
+            for word in para.split(" "):
+                wider = f"{line} {word}" if line else word
+                if line and size(wider)[0] > width:
+                    lines.append(line)
+                    line = word
+                else:
+                    line = wider
+            lines.append(line)
+        text = "\n".join(lines)
+    # The height of that many lines of ordinary text, so it depends on the line count only
+    # (a bracket or a dollar sign reaches lower than the letters do).
+    return text, size("\n".join(["lp"] * (text.count("\n") + 1)))[1]
+
+
+def header(fig: Figure, title: str, subtitle: str = "", *, scale: float = 1.0) -> float:
+    """Title (bold) and subtitle at the top left, wrapped to the figure's width. Returns the
+    pixels they take from the top edge: where the chart itself may begin."""
+    top, w = 12.0, fig.bbox.width
+    for text, size, color, weight in ((title, FS_TITLE * scale, TEXT, "bold"),
+                                      (subtitle, FS_SUB * scale, MUTED, "normal")):
+        if not text:
+            continue
+        text, height = fit(fig, text, size, w - 2 * _MARGIN, weight=weight)
+        fig.text(_MARGIN / w, 1 - top / fig.bbox.height, text, color=color, fontsize=size,
+                 fontweight=weight, va="top", ha="left", parse_math=False)
+        top += height + 4
+    return top + 8
+
+
+def footer(fig: Figure, text: str) -> float:
+    """Source and as-of on every chart, so a screenshot still says where the data came from.
+    Wrapped to the width; returns the pixels it takes from the bottom edge."""
+    w = fig.bbox.width
+    text, height = fit(fig, text, FS_FOOTER, w - 2 * _MARGIN)
+    fig.text(_MARGIN / w, 8 / fig.bbox.height, text, color=MUTED, fontsize=FS_FOOTER,
              va="bottom", ha="left", parse_math=False)
+    return height + 8 + 6
+
+
+def key(fig: Figure, top: float, handles: list, *, left: float = 6.0) -> float:
+    """A legend row under the title, outside every plot, so it never covers data: one row when
+    it fits the width, else as few rows as fit. Returns its height in px."""
+    w, h = fig.bbox.width, fig.bbox.height
+    renderer = fig.canvas.get_renderer()
+    n = len(handles)
+    for ncols in dict.fromkeys((n, math.ceil(n / 2), 2, 1)):
+        leg = fig.legend(handles=handles, loc="upper left", ncols=ncols,
+                         bbox_to_anchor=(left / w, 1 - (top - 6) / h), frameon=False,
+                         fontsize=FS_SMALL, labelcolor=TEXT, handlelength=1.6,
+                         columnspacing=1.4, borderaxespad=0.0)
+        box = leg.get_window_extent(renderer)
+        if box.width <= w - 2 * left or ncols == 1:
+            break
+        leg.remove()
+    for text in leg.get_texts():
+        text.set_parse_math(False)
+    return box.height
+
+
+def shorten(fig: Figure, text: str, fontsize: float, width: float, *,
+            weight: str = "normal") -> str:
+    """``text`` cut with an ellipsis to fit ``width`` px (for labels that cannot wrap)."""
+    renderer = fig.canvas.get_renderer()
+    probe = Text(0, 0, text, fontsize=fontsize, fontweight=weight)
+    probe.set_figure(fig)
+    while len(text) > 1 and probe.get_window_extent(renderer).width > width:
+        text = text[:-1]
+        probe.set_text(text.rstrip() + "…")
+    return probe.get_text()
+
+
+def log_note(ax: Axes) -> None:
+    """A log axis says so: its even steps are ratios, which a reader must not take for
+    equal amounts."""
+    ax.set_ylabel("log scale", color=MUTED, fontsize=FS_SMALL, labelpad=4)
 
 
 def empty_note(ax: Axes, text: str = "No data") -> None:
@@ -214,8 +305,14 @@ def price_axis(ax: Axes, values: np.ndarray | pd.Series, *, log_ratio: float = 1
     """Log scale when the series spans more than ~10x, so 1990 and 2024 moves read alike."""
     if wants_log(values, log_ratio):
         ax.set_yscale("log")
-        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0), numticks=12))
+        v = np.asarray(values, dtype="float64")
+        v = v[np.isfinite(v) & (v > 0)]
+        decades = np.log10(v.max()) - np.log10(v.min())
+        # 1-2-5 steps while they fit; powers of ten alone over many decades.
+        subs = (1.0, 2.0, 5.0) if decades <= 3.5 else (1.0,)
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=subs, numticks=10))
         ax.yaxis.set_minor_locator(NullLocator())  # minor ticks cost draw time, add no reading
+        log_note(ax)
     else:
         ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: fmt_num(x)))
@@ -247,6 +344,21 @@ def price_tag(ax: Axes, y: float, text: str, color: str, fs: float = FS_SMALL) -
                 textcoords="offset points", ha="left", va="center", fontsize=fs,
                 color=BG, fontweight="bold", annotation_clip=False, parse_math=False,
                 bbox={"boxstyle": "round,pad=0.25", "fc": color, "ec": "none"})
+
+
+def tag_px(fig: Figure, *texts: str, fs: float = FS_SMALL) -> float:
+    """Pixels right of an axes that ``price_tag`` labels need (the widest of ``texts``), so a
+    long price widens the margin instead of running off the figure."""
+    renderer = fig.canvas.get_renderer()
+    probe = Text(0, 0, "", fontsize=fs, fontweight="bold")
+    probe.set_figure(fig)
+    widest = 0.0
+    for text in texts:
+        probe.set_text(text)
+        widest = max(widest, probe.get_window_extent(renderer).width)
+    pt = fig.dpi / 72
+    # offset, box padding, a margin; never more than a third of the figure (absurd prices)
+    return min(widest + (6 + 2 * 0.25 * fs) * pt + 10, fig.bbox.width / 3)
 
 
 def legend(ax: Axes, loc: str = "upper left", fs: float = FS_SMALL, **kw) -> None:

@@ -82,12 +82,14 @@ class CsvProvider:
                 symbol, reason=f"There is no price file for {symbol} in {self.name}."
             )
         mtime = path.stat().st_mtime_ns
-        raw = read_table(path, self.name, required=("Date", "Close"))
-        dates = parse_dates(raw["Date"], path, self.name)
-        frame = pd.DataFrame(
-            {c: parse_numbers(raw[c], path, self.name) for c in COLUMNS if c in raw.columns},
-            index=dates,
-        )
+        frame = _read_well_formed(path)
+        if frame is None:  # something unusual: the strict reader says what and where
+            raw = read_table(path, self.name, required=("Date", "Close"))
+            dates = parse_dates(raw["Date"], path, self.name)
+            frame = pd.DataFrame(
+                {c: parse_numbers(raw[c], path, self.name) for c in COLUMNS if c in raw.columns},
+                index=dates,
+            )
         frame, _ = clean_bars(frame, source=self.name, symbol=symbol)
         if start is not None:
             frame = frame[frame.index >= pd.Timestamp(start)]
@@ -95,6 +97,37 @@ class CsvProvider:
         if frame.empty:
             raise NoData(symbol, self.name, f"{path.name} has no usable rows")
         return frame
+
+
+def _read_well_formed(path: Path) -> pd.DataFrame | None:
+    """The same frame the strict reader builds, read 3-4x faster, for the usual file: plain
+    YYYY-MM-DD dates and plain numbers (or placeholders) in every cell. None at the first
+    surprise (a stray space, a time after the date, junk, a bad header), and the strict reader
+    then reads the file again to name the file and line."""
+    try:
+        header = pd.read_csv(path, nrows=0, engine="c").columns
+        names = [str(c) for c in header]
+        if len(set(names)) != len(names) or "Date" not in names or "Close" not in names:
+            return None
+        numeric = [c for c in COLUMNS if c in names]
+        raw = pd.read_csv(
+            path, usecols=["Date", *numeric], engine="c", keep_default_na=False,
+            na_values=sorted(MISSING_TOKENS),
+            dtype={"Date": str, **dict.fromkeys(numeric, "float64")},
+        )
+        # The C parser fills a short row with NaN where the strict reader calls it broken:
+        # every non-blank line must hold exactly the header's number of fields.
+        text = path.read_bytes()
+        lines = sum(1 for line in text.splitlines() if line.strip())
+        if lines != len(raw) + 1 or text.count(b",") != (len(names) - 1) * lines:
+            return None
+        dates = pd.to_datetime(raw["Date"], format="%Y-%m-%d", errors="coerce")
+        if dates.isna().any() or not raw["Date"].str.len().eq(10).all():
+            return None
+    except (ValueError, TypeError, pd.errors.ParserError, UnicodeDecodeError, OSError):
+        return None
+    index = pd.DatetimeIndex(dates, name="Date")
+    return pd.DataFrame({c: raw[c].to_numpy(dtype="float64") for c in numeric}, index=index)
 
 
 def read_table(

@@ -80,8 +80,11 @@ class MarketData:
         failure_backoff: datetime.timedelta = datetime.timedelta(minutes=1),
         revision_tolerance: float = 0.01,
         clock: Callable[[], datetime.datetime] = utc_now,
+        persist: bool = True,
     ) -> None:
-        """`negative_ttl`: how long "unknown symbol"/"no data" answers are remembered.
+        """`persist=False` keeps fetched bars in memory only (a one-question process on CSV
+        files, whose store is thrown away: writing 10k rows there is wasted time).
+        `negative_ttl`: how long "unknown symbol"/"no data" answers are remembered.
         `failure_backoff`: after a failed refresh, how long the stale copy is served before the
         provider is asked again (so an outage is not hammered once per question).
         `revision_tolerance`: if a refresh finds an older overlapping close changed by more than
@@ -96,6 +99,7 @@ class MarketData:
         self.failure_backoff = failure_backoff
         self.revision_tolerance = revision_tolerance
         self.clock = clock
+        self.persist = persist
         self._memory: OrderedDict[str, PriceHistory] = OrderedDict()
         self._inflight: dict[str, asyncio.Task[PriceHistory]] = {}
         self._negative: dict[str, tuple[Exception, datetime.datetime]] = {}
@@ -145,15 +149,6 @@ class MarketData:
 
     def max_age(self, symbol: str) -> datetime.timedelta:
         return self.max_age_crypto if is_round_the_clock(symbol) else self.max_age_equity
-
-    def forget(self, symbol: str | None = None) -> None:
-        """Drop the in-memory layer (one symbol or all); SQLite is untouched."""
-        if symbol is None:
-            self._memory.clear()
-            self._negative.clear()
-        else:
-            self._memory.pop(symbol, None)
-            self._negative.pop(symbol, None)
 
     # -- internals -----------------------------------------------------------------------------
     def _finished(self, symbol: str, task: asyncio.Task[PriceHistory]) -> None:
@@ -264,6 +259,9 @@ class MarketData:
             return self._fallback(symbol, cached, source, "the provider returned no usable bars")
         finished = self.clock()
         history = PriceHistory(symbol=symbol, bars=merged, as_of=finished, source=source)
+        if not self.persist:
+            self._retry_at.pop(symbol, None)
+            return self._remember(history)
         try:
             await barcache.save_bars(
                 self.store, symbol, fresh, replace_from=start, source=source,

@@ -17,27 +17,21 @@ import io
 import logging
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import aiohttp
 import numpy as np
 import pandas as pd
 
 from bot.errors import NoData, ProviderError, UnknownSymbol
 from bot.market.csvdir import MalformedFile, parse_dates, parse_numbers, read_table
 
+if TYPE_CHECKING:  # aiohttp is imported when FRED is first asked, not with this module
+    import aiohttp
+
 log = logging.getLogger(__name__)
 
 SOURCE = "FRED"
 DEFAULT_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
-
-#: Series riskon talks about, with what they measure (units as FRED publishes them).
-KNOWN_SERIES: dict[str, str] = {
-    "WALCL": "Fed total assets, millions USD (weekly)",
-    "RRPONTSYD": "Overnight reverse repo, billions USD (daily)",
-    "WTREGEN": "Treasury General Account, millions USD (weekly)",
-    "BAMLH0A0HYM2": "US high-yield option-adjusted spread, percent (daily)",
-    "DGS10": "10-year Treasury constant-maturity yield, percent (daily)",
-}
 
 #: FRED ids are upper-case letters, digits and underscores; anything else never reaches a URL.
 SERIES_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_]{0,29}$")
@@ -92,6 +86,8 @@ class FredProvider:
         self._session = session
 
     async def series(self, series_id: str, start: datetime.date | None = None) -> pd.Series:
+        import aiohttp
+
         check_series_id(series_id)
         params = {"id": series_id}
         if start is not None:

@@ -104,11 +104,6 @@ class DaemonPool(Executor):
             for thread in threads:
                 thread.join()
 
-    @property
-    def threads(self) -> int:
-        """How many threads the pool has started (for tests and the curious)."""
-        return len(self._threads)
-
 
 _POOL: DaemonPool | None = None
 _POOL_LOCK = threading.Lock()
@@ -178,7 +173,3 @@ class Turn:
         with self._cond:
             taken, self._taken_back = self._taken_back, False
             return taken
-
-    @property
-    def held(self) -> bool:
-        return self._holder is not None

@@ -267,7 +267,7 @@ async def guilds_on(store: Store, kind: Kind, day: date) -> set[int]:
     At 100,000 guilds that is 100,000 rows: they are turned into a set of ints, and freed,
     beside the event loop, not on it (`bot.scheduling.offloop`).
     """
-    box = [await store.fetchall(
+    box = [await store.fetchall_bulk(
         "SELECT guild_id FROM posting_log WHERE kind = ? AND day = ?", (kind, day.isoformat())
     )]
     return await build_off_loop(_guild_ids, box)
