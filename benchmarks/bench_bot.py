@@ -16,9 +16,15 @@ Measured, per compute mode:
   tests/bot_harness.LoopLag). The stand-in shares the loop, so its own work (parsing the PNG
   uploads) is inside the figure: a ceiling on the bot's stall, not a floor;
 * peak RSS of this process (bot + stand-in) and of each worker process (VmHWM from /proc:
-  RUSAGE_CHILDREN only counts children that have exited, and the pool outlives the run).
+  RUSAGE_CHILDREN only counts children that have exited, and the pool outlives the run);
+* memory as a host sees it: the real `python -m bot` process (not this one, which also runs the
+  stand-in) after a few answers, PSS summed over it and every process below it (fork server,
+  workers) from /proc/<pid>/smaps_rollup. PSS divides shared pages among the processes sharing
+  them, so the sum is what the bot really costs; RSS would count shared libraries once per
+  process. Measured for the default config and for one more worker than the default, whose
+  difference is the cost of each added worker.
 
-Modes: the bot's default (`[compute] processes` = one worker process per CPU, at most 4)
+Modes: the bot's default (`[compute] processes` = one worker process per CPU, at most 2)
 and the baseline `processes = 0` (answers computed on threads in the bot's own process),
 run one after the other in this process so the ratio compares like with like.
 """
@@ -50,6 +56,8 @@ COMMANDS = {
 TARGET_ALONE_P95 = 0.300
 TARGET_BURST_P95 = 1.5
 TARGET_STALL = 0.100
+TARGET_PSS_MIB = 300.0
+TARGET_PSS_PER_WORKER_MIB = 60.0
 
 
 # ---- shared with bench_brief.py ---------------------------------------------------------------
@@ -146,6 +154,84 @@ def pct(samples: list[float], q: float) -> float:
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:7.0f} ms"
+
+
+def pss_kib(pid: int) -> int:
+    """Proportional set size of one process (Linux /proc/<pid>/smaps_rollup), 0 if unknown."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def process_name(pid: int, bot: int) -> str:
+    """What a process below the bot is: the fork server is the bot's child whose command line
+    says so; the workers are the fork server's children (or, spawned, the bot's)."""
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        ppid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return "?"
+    if pid == bot:
+        return "bot"
+    if "resource_tracker" in cmd:
+        return "tracker"
+    if ppid == bot and "forkserver" in cmd:
+        return "fork server"
+    return "worker"
+
+
+@dataclass
+class Pss:
+    label: str
+    workers: int
+    parts: list[tuple[str, float]]  # (process kind, MiB)
+
+    @property
+    def total(self) -> float:
+        return sum(mib for _, mib in self.parts)
+
+    def __str__(self) -> str:
+        each = " + ".join(f"{name} {mib:.0f}" for name, mib in self.parts)
+        return f"{self.total:.0f} MiB PSS ({self.workers} workers) = {each}"
+
+
+async def measure_pss(tmp: Path, prices: Path, processes: int | None, label: str,
+                      start: str = "") -> Pss:
+    """The real bot process after a few answers: PSS summed over it and its descendants.
+    `start="spawn"` runs it with spawned workers (RISKON_WORKER_START), the way before the
+    fork server, for the before/after figures."""
+    async with DiscordStandin(token=TOKEN) as standin:
+        add_guilds(standin)
+        extra = f"[compute]\nprocesses = {processes}\n" if processes is not None else ""
+        config = write_config(tmp / f"pss-{label}.toml", standin,
+                              store=tmp / f"pss-{label}.sqlite3", prices=prices, extra=extra)
+        config.write_text(config.read_text().replace("cooldown_uses = 3", "cooldown_uses = 100"))
+        env = {**os.environ, "RISKON_CONFIG": str(config), "PYTHONPATH": str(ROOT),
+               "RISKON_WORKER_START": start}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=tmp, env=env,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )
+        try:
+            await standin.wait_identified(timeout=180)
+            await standin.wait_for(lambda: bool(standin.guild_commands.get(GUILD)), 120,
+                                   "commands synced")
+            for name in COMMANDS:
+                for _ in range(3):
+                    await ask(standin, name)
+            await burst(standin, "after", 8)  # every worker has answered something
+            await asyncio.sleep(0.5)
+            pids = [proc.pid, *descendants(proc.pid)]
+            parts = [(process_name(pid, proc.pid), pss_kib(pid) / 1024) for pid in pids]
+        finally:
+            proc.terminate()
+            await proc.wait()
+    workers = sum(1 for name, _ in parts if name == "worker")
+    return Pss(label, workers, [p for p in parts if p[1] > 0])
 
 
 # ---- the measurement --------------------------------------------------------------------------
@@ -268,12 +354,28 @@ async def main() -> None:
     parser.add_argument("--alone", type=int, default=30, help="sequential commands per kind")
     parser.add_argument("--burst", type=int, default=20, help="commands sent at once")
     parser.add_argument("--rounds", type=int, default=3, help="bursts per command kind")
+    parser.add_argument("--memory-only", action="store_true",
+                        help="only the PSS measurement of the real process")
     args = parser.parse_args()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-bot-") as tmp_name:
         tmp = Path(tmp_name)
         prices, described = price_folder(tmp)
         print(f"riskon bot benchmark: {os.cpu_count()} CPU(s), prices from {described}")
+        before = await measure_pss(tmp, prices, None, "spawned", start="spawn")
+        default = await measure_pss(tmp, prices, None, "default")
+        more = await measure_pss(tmp, prices, default.workers + 1, "plus-one")
+        print(f"\n== memory of the real process after a few answers\n"
+              f"  default, spawned workers (before): {before}\n"
+              f"  default, fork server (now): {default}\n  +1 worker: {more}\n"
+              f"  before / now: {before.total / default.total:.2f}x")
+        per_worker = more.total - default.total
+        print(f"  {'PASS' if default.total < TARGET_PSS_MIB else 'MISS'}  default config under "
+              f"{TARGET_PSS_MIB:.0f} MiB PSS: {default.total:.0f} MiB")
+        print(f"  {'PASS' if per_worker < TARGET_PSS_PER_WORKER_MIB else 'MISS'}  each added "
+              f"worker under {TARGET_PSS_PER_WORKER_MIB:.0f} MiB: {per_worker:.0f} MiB")
+        if args.memory_only:
+            return
         pool = await run_mode("processes", tmp, prices, None, args)
         threads = await run_mode("threads", tmp, prices, 0, args)
     verdict(pool, args)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
+import signal
 import sqlite3
 import sys
 import time
@@ -21,12 +23,13 @@ from typing import Any
 import aiohttp
 import discord
 import yarl
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from bot.adapter.tree import RiskonTree
-from bot.compute import start_pool
+from bot.compute import shutdown_pools, start_pool
 from bot.config import Config
 from bot.errors import RiskonError
+from bot.scheduling import postlog
 from bot.scheduling.postlog import new_owner
 from bot.services import Services, build_services
 from bot.settings import GuildSettingsRepo
@@ -38,6 +41,12 @@ EXTENSIONS = (
     "cogs.market", "cogs.study", "cogs.corr", "cogs.help", "cogs.admin", "cogs.brief", "cogs.ask",
     "cogs.alerts", "cogs.signal",
 )
+
+#: How long a shutdown lets a posting pass in flight finish before abandoning it: with the
+#: gateway, store and worker pool closing after it, the whole stop stays within 10 seconds.
+POST_GRACE_SECONDS = 4.0
+#: Past this a stop that hangs exits anyway (1), rather than waiting for SIGKILL.
+SHUTDOWN_LIMIT_SECONDS = 9.5
 
 TOKEN_HELP = (
     "riskon: no Discord bot token. Set DISCORD_TOKEN (or [discord] token in an untracked "
@@ -112,6 +121,7 @@ class RiskonBot(commands.AutoShardedBot):
         self.services: Services | None = None
         self.settings: GuildSettingsRepo | None = None
         self.failed_extensions: dict[str, str] = {}
+        self._stopping = False
         self._max_concurrency: int | None = None
         self._identified_at: dict[int, float] = {}  # identify bucket -> loop time
 
@@ -221,10 +231,54 @@ class RiskonBot(commands.AutoShardedBot):
         assert self.services is not None, "setup_hook has not run"
         return self.services.insights
 
+    async def shutdown(self) -> None:
+        """The graceful stop SIGTERM and SIGINT ask for: no new commands, posts in flight
+        finish or are abandoned with their claims recorded, then `close()`.
+
+        `close()` alone stays abrupt for posts (their claims are resolved at the next start),
+        which is what a crash looks like and what tests of crash recovery rely on.
+        """
+        if not self._stopping:
+            self._stopping = True
+            try:
+                await self._stop_posting()
+            except Exception:
+                log.exception("Stopping the posting loops failed; closing anyway")
+        await self.close()
+
     async def close(self) -> None:
         await super().close()
         if self.store is not None:
             await self.store.close()
+
+    async def _stop_posting(self) -> None:
+        # No new commands: close the gateway first (REST stays open for the posts below).
+        for shard in list(self.shards.values()):
+            try:
+                await shard.disconnect()
+            except Exception:
+                log.debug("Shard %s did not disconnect cleanly", shard.id, exc_info=True)
+        # Posts in flight (claims this process holds) get a few seconds to finish; the loops
+        # that make them are cancelled by the extensions' unload in super().close() after.
+        for loop in [value for cog in list(self.cogs.values()) for value in vars(cog).values()
+                     if isinstance(value, tasks.Loop) and value.is_running()]:
+            loop.stop()  # no new pass (cancelled below, should one be due meanwhile)
+        if self.store is not None:
+            deadline = time.monotonic() + POST_GRACE_SECONDS
+            while await postlog.held(self.store, self.post_owner):
+                if time.monotonic() >= deadline:
+                    log.warning("Posts still in flight after %g s: abandoning them",
+                                POST_GRACE_SECONDS)
+                    break
+                await asyncio.sleep(0.1)
+        for cog in list(self.cogs.values()):
+            for value in vars(cog).values():
+                if isinstance(value, tasks.Loop) and value.is_running():
+                    value.cancel()
+        await asyncio.sleep(0)  # let the cancelled passes unwind before their claims are read
+        if self.store is not None:
+            # A post cut off mid-send may or may not be on Discord: recorded as such now.
+            await postlog.abandon_own(self.store, self.clock(), owner=self.post_owner)
 
     async def on_ready(self) -> None:
         log.info("Connected as %s to %d server(s)", self.user, len(self.guilds))
@@ -253,8 +307,33 @@ def _run(config: Config, main: Callable[[RiskonBot, str], Awaitable[int]]) -> in
         return 2
 
     async def runner() -> int:
-        async with RiskonBot(config) as bot:
-            return await main(bot, token)
+        loop = asyncio.get_running_loop()
+        current = asyncio.current_task()
+        try:
+            async with RiskonBot(config) as bot:
+                stopping: list[asyncio.Task[None] | None] = []
+
+                def stop(sig: signal.Signals) -> None:
+                    if stopping:
+                        return  # one stop is under way, bounded by the limit below
+                    log.info("%s received: shutting down", sig.name)
+                    loop.call_later(SHUTDOWN_LIMIT_SECONDS, _force_exit)
+                    if bot.is_ready():
+                        stopping.append(loop.create_task(bot.shutdown()))  # start() returns
+                    else:
+                        stopping.append(None)
+                        if current is not None:
+                            current.cancel()  # still starting: leave setup_hook and close
+
+                for sig in (signal.SIGTERM, signal.SIGINT):
+                    loop.add_signal_handler(sig, stop, sig)
+                try:
+                    return await main(bot, token)
+                except asyncio.CancelledError:
+                    return 0
+        finally:
+            # The worker processes go with the bot (they would also notice on their own).
+            await asyncio.to_thread(shutdown_pools)
 
     try:
         return asyncio.run(runner())
@@ -270,6 +349,12 @@ def _run(config: Config, main: Callable[[RiskonBot, str], Awaitable[int]]) -> in
         return 1
     except KeyboardInterrupt:
         return 0
+
+
+def _force_exit() -> None:
+    log.error("Shutdown took over %g s; exiting now", SHUTDOWN_LIMIT_SECONDS)
+    logging.shutdown()
+    os._exit(1)
 
 
 async def _serve(bot: RiskonBot, token: str) -> int:

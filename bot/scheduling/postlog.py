@@ -343,3 +343,36 @@ def _record(row: tuple) -> PostRecord:
         owner=owner,
         heartbeat_at=datetime.fromisoformat(beat or claimed_at),
     )
+
+
+ABANDONED = "outcome unknown: abandoned at shutdown"
+
+
+async def held(store: Store, owner: str) -> int:
+    """How many claims `owner` holds open: its posts in flight."""
+    row = await store.fetchone(
+        "SELECT count(*) FROM posting_log WHERE status = 'claimed' AND owner = ?", (owner,)
+    )
+    return int(row[0]) if row else 0
+
+
+async def abandon_own(store: Store, now: datetime, *, owner: str) -> list[tuple[str, str]]:
+    """At shutdown, mark this process's still-open claims failed (outcome unknown) and log
+    each: the post was cut off mid-send, so Discord may or may not have it, and a double post
+    is worse than a missed one. The next start then has nothing of ours left to guess about."""
+    rows = await store.fetchall(
+        "SELECT kind, key, guild_id FROM posting_log WHERE status = 'claimed' AND owner = ?",
+        (owner,),
+    )
+    if not rows:
+        return []
+    async with store.transaction() as db:
+        await db.execute(
+            "UPDATE posting_log SET status = 'failed', done_at = ?, detail = ? "
+            "WHERE status = 'claimed' AND owner = ?",
+            (_ts(now), ABANDONED, owner),
+        )
+    for kind, key, guild_id in rows:
+        log.warning("%s %s (guild %s): abandoned at shutdown mid-post; %s, not re-posting",
+                    str(kind).capitalize(), key, guild_id, ABANDONED)
+    return [(kind, key) for kind, key, _ in rows]
