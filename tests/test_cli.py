@@ -208,3 +208,20 @@ def test_real_process_exit_code_and_stderr(market, tmp_path) -> None:
     assert proc.returncode == 2
     assert "DISCORD_TOKEN" in proc.stderr and "ask" in proc.stderr
     assert proc.stderr.strip().count("\n") == 0
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path) -> None:
+    """`riskon help ... | head`: the reader is gone before riskon writes; no traceback."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("RISKON_CONFIG", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "help", "base", "rate"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env=env,
+    )
+    proc.stdout.close()  # the reader leaves at once, like `head -0`
+    _, err = proc.communicate(timeout=120)
+    assert b"Traceback" not in err and b"BrokenPipe" not in err, err.decode()
+    assert proc.returncode == 141
