@@ -149,7 +149,7 @@ def _risk(inputs: BriefInputs) -> tuple[list[tuple[str, str]], dict[str, Any], l
         figures.append(
             (
                 "Russell 2000 vs Bitcoin (90 sessions)",
-                f"correlation {c.current:+.2f}, {rank_words(c.rolling, c.current, 90)[0]}",
+                f"correlation {fmt.corr(c.current)}, {rank_words(c.rolling, c.current, 90)[0]}",
             )
         )
         data["rut_btc_corr"] = {

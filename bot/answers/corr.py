@@ -32,14 +32,6 @@ def _strength(r: float) -> str:
     return f"{word} {'positive' if r >= 0 else 'negative'}"
 
 
-def _r(value: float) -> str:
-    """A correlation as people read it: '+0.32', '-0.45', '0.00' (no signed zero)."""
-    if not fmt.is_num(value):
-        return "n/a"
-    text = f"{value:+.2f}"
-    return "0.00" if text in ("+0.00", "-0.00") else text
-
-
 def rank_words(rolling: Any, current: float, window: int) -> tuple[str, float | None]:
     """Where today's reading sits among past readings, read the right way for its sign.
 
@@ -75,7 +67,7 @@ def beta_words(mover: str, base: str, beta: float) -> str:
     times, direction = beta_parts(beta)
     return (
         f"{mover} moved {times} {base}'s daily move on average, {direction} "
-        f"(beta {_r(beta)})."
+        f"(beta {fmt.corr(beta)})."
     )
 
 
@@ -83,7 +75,7 @@ def _beta_figure(base: str, beta: float) -> str:
     if not fmt.is_num(beta):
         return "n/a"
     times, direction = beta_parts(beta)
-    return f"{_r(beta)}: {times} {base}'s daily move, {direction}"
+    return f"{fmt.corr(beta)}: {times} {base}'s daily move, {direction}"
 
 
 def _check_shared_history(a: Asset, history_a: Any, b: Asset, history_b: Any, window: int) -> None:
@@ -121,14 +113,14 @@ def answer_correlation(
     beta_text = beta_words(b.name, a.name, c.beta_b_on_a)
     verdict = (
         f"Over the latest {window}-session window {a.name} and {b.name} moved with a "
-        f"{_strength(c.current)} correlation of {_r(c.current)}, {rank}; over all {shared} "
-        f"it is {_r(c.full)}. {beta_text}"
+        f"{_strength(c.current)} correlation of {fmt.corr(c.current)}, {rank}; over all {shared} "
+        f"it is {fmt.corr(c.full)}. {beta_text}"
     )
     figures = [
-        (f"Now ({window} sessions)", f"{_r(c.current)}, {rank}"),
-        ("Whole period", f"{_r(c.full)} over {shared}"),
+        (f"Now ({window} sessions)", f"{fmt.corr(c.current)}, {rank}"),
+        ("Whole period", f"{fmt.corr(c.full)} over {shared}"),
         (f"Beta of {b.symbol} on {a.symbol}", _beta_figure(a.name, c.beta_b_on_a)),
-        ("Rolling range", f"{_r(c.rolling.min())} to {_r(c.rolling.max())}"),
+        ("Rolling range", f"{fmt.corr(c.rolling.min())} to {fmt.corr(c.rolling.max())}"),
         ("Period", f"{fmt.day(c.start)} to {fmt.day(c.end)}"),
     ]
     caveats = correlation_caveats(
