@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sys
 import tempfile
 import time
@@ -131,6 +132,16 @@ async def run(servers: int, alert_count: int, pair_count: int, tmp: Path) -> Non
 
             alerts_mod._evaluate = timed_evaluate
             renders_before = poster.renders
+            pauses: list[float] = []
+            started_gc: list[float] = []
+
+            def gc_timer(phase: str, info: dict) -> None:
+                if phase == "start":
+                    started_gc.append(time.perf_counter())
+                elif started_gc:
+                    pauses.append(time.perf_counter() - started_gc.pop())
+
+            gc.callbacks.append(gc_timer)
             reset_peak_rss()
             try:
                 async with LoopLag() as lag:
@@ -139,6 +150,7 @@ async def run(servers: int, alert_count: int, pair_count: int, tmp: Path) -> Non
                     elapsed = time.perf_counter() - t0
             finally:
                 alerts_mod._evaluate = real
+                gc.callbacks.remove(gc_timer)
             rss = peak_rss()
             posted = [r for r in standin.requests_to("POST", "/channels/{channel_id}/messages")
                       if r.status == 200]
@@ -156,6 +168,8 @@ async def run(servers: int, alert_count: int, pair_count: int, tmp: Path) -> Non
             print(f"largest event-loop stall: {lag.worst * 1000:.0f} ms (target < 100 ms) -> "
                   f"{'PASS' if lag.worst < 0.1 else 'MISS'}")
             print(f"peak memory: {rss}")
+            print(f"garbage collections during the check: {len(pauses)}, longest "
+                  f"{max(pauses, default=0) * 1000:.0f} ms (a stall of the loop's thread too)")
 
             idle = []
             for minute in (35, 50, 65):
