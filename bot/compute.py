@@ -175,6 +175,10 @@ def start_pool(workers: int) -> Executor:
 
 
 def _ready() -> int:
+    """A priming task: keeps its worker busy for a moment, so every priming submit finds no
+    idle worker and starts a new one (forked workers are ready in milliseconds; without the
+    pause the first would take the others' tasks and the rest would start from the loop)."""
+    time.sleep(0.5)
     return os.getpid()
 
 

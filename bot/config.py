@@ -129,7 +129,7 @@ class ComputeConfig:
     # Worker processes that compute and render answers for the bot; 0 = threads in-process.
     # Default: one per core, at most 2. Measured on 2 cores: 20 concurrent /after answered with
     # p95 1.2 s and a 13 ms worst loop stall, against 1.7 s with one worker; each worker beyond
-    # costs ~32 MiB (forked from a warm server), so 2 keeps a small host's memory bounded.
+    # costs ~24 MiB (forked from a warm server), so 2 keeps a small host's memory bounded.
     processes: int = max(1, min(2, os.cpu_count() or 1))
 
 
