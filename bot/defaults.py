@@ -15,6 +15,8 @@ MIN_GAP = 63
 BREAKOUT_LOOKBACK = 252
 HORIZONS: tuple[int, ...] = (30, 90, 180, 365)
 CORR_WINDOW = 90
+#: What "what happened after?" follows when neither the question nor the server names an asset.
+DEFAULT_TARGET = "BTC-USD"
 
 #: What an asker may choose, inclusive.
 HORIZON_RANGE = (1, 3650)

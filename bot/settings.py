@@ -33,6 +33,8 @@ class GuildSettings:
     brief_enabled: bool = False
     watchlist: tuple[str, ...] = ()
     disabled_reason: str | None = None
+    #: What "what happened after?" follows when the question names no asset; None = BTC-USD.
+    default_target: str | None = None
     #: When an admin last changed anything (UTC ISO-8601); runs scheduled before it were never
     #: owed under these settings, so the scheduler does not log them as missed.
     updated_at: str | None = None
@@ -44,7 +46,7 @@ class GuildSettings:
 
 
 _COLUMNS = ("channel_id", "post_time", "timezone", "weekdays_only", "brief_enabled", "watchlist",
-            "disabled_reason")
+            "disabled_reason", "default_target")
 _READ = (*_COLUMNS, "updated_at")
 
 

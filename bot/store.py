@@ -160,6 +160,11 @@ MIGRATIONS: tuple[str | Migration, ...] = (
     );
     CREATE INDEX alerts_guild ON alerts (guild_id);
     """,
+    # 7: the asset a server's questions follow when they name none ("What happened after?",
+    # /ask); NULL = Bitcoin, riskon's default.
+    """
+    ALTER TABLE guild_settings ADD COLUMN default_target TEXT;
+    """,
 )
 
 

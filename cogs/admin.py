@@ -19,6 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter.options import SymbolTransformer
+from bot.defaults import DEFAULT_TARGET
 from bot.errors import BadInput, RiskonError
 from bot.market.symbols import Asset, resolve
 from bot.scheduling import brieflog
@@ -81,6 +82,11 @@ def describe(settings: GuildSettings, now: datetime | None = None) -> discord.Em
     embed.add_field(name="Time", value=f"{settings.post_time} {settings.timezone}")
     embed.add_field(name="Weekdays only", value="yes" if settings.weekdays_only else "no")
     embed.add_field(name="Watchlist", value=", ".join(settings.watchlist) or "empty", inline=False)
+    embed.add_field(
+        name="Default target",
+        value=settings.default_target or f"{DEFAULT_TARGET} (riskon's default)",
+        inline=False,
+    )
     if settings.disabled_reason:
         embed.add_field(name="Brief paused", value=settings.disabled_reason, inline=False)
     due = next_run(settings, now or datetime.now(UTC))
@@ -214,6 +220,26 @@ class Admin(commands.Cog):
         settings = await self.settings.update(interaction.guild_id, weekdays_only=state == "on")
         days = "on weekdays only" if settings.weekdays_only else "every day"
         await self._done(interaction, f"Briefs will be posted {days}.", settings)
+
+    @config.command(
+        name="target",
+        description="The asset 'What happened after?' and /ask follow when none is named.",
+    )
+    @app_commands.describe(symbol="An index or asset with price data, e.g. btc, eth, ^GSPC")
+    async def target(
+        self,
+        interaction: discord.Interaction,
+        symbol: app_commands.Transform[Asset, AdminSymbol],
+    ) -> None:
+        await self._defer(interaction)
+        try:  # a target with no prices would turn every default question into an error
+            await self.bot.services.market.daily(symbol.symbol)  # type: ignore[attr-defined]
+        except RiskonError as exc:
+            raise BadInput(f"{symbol.symbol} was not set as the default target: {exc}") from exc
+        settings = await self.settings.update(interaction.guild_id, default_target=symbol.symbol)
+        await self._done(
+            interaction, f"Questions that name no target now follow {symbol.label}.", settings
+        )
 
     @watchlist.command(name="add", description="Add a symbol to the brief's watchlist.")
     @app_commands.describe(symbol="An index or asset with price data, e.g. gold, ^RUT, ETH-USD")

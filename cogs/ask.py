@@ -89,7 +89,7 @@ class Ask(commands.Cog):
         # than Discord's 3 s
         await interaction.response.defer(thinking=True)
         settings = await self._settings(interaction)
-        default_target = getattr(settings, "default_target", None)
+        default_target = settings.default_target if settings is not None else None
         understanding = understand(question, default_target=default_target)
         assert understanding.reading is not None
         await self.reply(interaction, understanding.reading, understanding.alternatives)

@@ -204,3 +204,27 @@ async def test_commands_that_read_settings_acknowledge_while_a_write_waits(
     for ix in (brief, ask):
         followup = await ix.wait_followup(30)
         assert not followup.ephemeral and followup.embeds, ix.name
+
+
+async def test_default_target_is_what_questions_naming_none_follow(standin, bot) -> None:
+    from tests.test_bot_e2e import public_answer
+
+    reply = await private_reply(await admin(standin, "config target", {"symbol": "^GSPC"}))
+    assert reply["content"].startswith("Questions that name no target now follow")
+    fields = {f["name"]: f["value"] for f in reply["embeds"][0]["fields"]}
+    assert fields["Default target"] == "^GSPC"
+    # /ask reads "what happened after X" with the server's target, and says so
+    ix = await standin.send_slash(
+        "ask", {"question": "what happened after the russell hit a record?"},
+        guild_id=GUILD, channel_id=GENERAL, user_id=next(_users),
+    )
+    asked = await public_answer(ix)
+    assert asked.content == "Read as: `/after trigger:^RUT ath target:^GSPC`"
+    # a member without Manage Server cannot change it
+    ix = await admin(standin, "config target", {"symbol": "^RUT"}, permissions=MEMBER_PERMS)
+    callback = await ix.wait_callback(10)
+    assert callback.ephemeral and "Manage Server" in callback.data["content"]
+    shown = await private_reply(await admin(standin, "config show"))
+    assert {f["name"]: f["value"] for f in shown["embeds"][0]["fields"]}["Default target"] == (
+        "^GSPC"
+    )

@@ -56,7 +56,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"guild_id": GUILD, "channel_id": CHANNEL, "post_time": "08:30",
          "timezone": "Europe/Zurich", "weekdays_only": 0, "brief_enabled": 1,
          "watchlist": '["^RUT", "BTC-USD"]', "disabled_reason": None,
-         "updated_at": "2024-06-01T10:00:00+00:00"},
+         "default_target": "ETH-USD", "updated_at": "2024-06-01T10:00:00+00:00"},
         {"guild_id": GUILD + 1, "channel_id": None, "post_time": None, "timezone": None,
          "weekdays_only": None, "brief_enabled": 0, "watchlist": None,
          "disabled_reason": "Paused: riskon lacks permission — « fix »",

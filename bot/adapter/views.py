@@ -39,6 +39,7 @@ from bot.adapter.embeds import insight_embed
 from bot.adapter.tree import explain
 from bot.analytics.signals import Clause, Signal
 from bot.answers.model import Insight, Table
+from bot.defaults import DEFAULT_TARGET
 from bot.errors import UserError
 from bot.insights import after_signal
 from bot.market.symbols import resolve
@@ -56,7 +57,6 @@ CUSTOM_ID_LIMIT = 100  # Discord's limit
 CACHE_SECONDS = 300.0
 CACHE_SIZE = 64
 #: The target "What happened after?" follows when the server chose none.
-DEFAULT_TARGET = "BTC-USD"
 QUOTE_RANGES = (("1m", "1M"), ("1y", "1Y"), ("5y", "5Y"), ("max", "Max"))
 
 
@@ -639,7 +639,7 @@ async def default_target(interaction: discord.Interaction) -> str:
     if interaction.guild_id is None or settings_repo is None:
         return DEFAULT_TARGET
     settings = await settings_repo.get(interaction.guild_id)
-    return getattr(settings, "default_target", None) or DEFAULT_TARGET
+    return settings.default_target or DEFAULT_TARGET
 
 
 # ---- posting from a command ----------------------------------------------------------------

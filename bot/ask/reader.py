@@ -28,12 +28,12 @@ from typing import Any, Literal
 
 from bot.analytics.signals import SignalError, parse_signal
 from bot.ask import phrases as P
+from bot.defaults import DEFAULT_TARGET
 from bot.errors import UserError
 from bot.market.symbols import REGISTRY, SYMBOL_PATTERN, lookup, resolve
 
 Kind = Literal["ath", "after", "corr", "quote", "signal", "brief"]
 MAX_QUESTION = 300
-DEFAULT_TARGET = "BTC-USD"
 UNSURE_BELOW = 0.75  # a best reading under this confidence offers the others
 CLOSE_RUNNER_UP = 0.12  # ... and so does a runner-up this close to it
 
