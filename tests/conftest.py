@@ -33,9 +33,14 @@ def prices(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def config_path(tmp_path, standin, prices) -> Path:
+def config_path(request, tmp_path, standin, prices) -> Path:
+    """Answers in threads unless a test is marked `pool`: starting the worker processes costs
+    seconds per bot, and the tests that are about them (the loop stays free while workers
+    compute; the real `python -m bot` process) ask for them."""
+    pooled = request.node.get_closest_marker("pool") is not None
     return write_config(
-        tmp_path / "riskon.toml", standin, store=tmp_path / "riskon.sqlite3", prices=prices
+        tmp_path / "riskon.toml", standin, store=tmp_path / "riskon.sqlite3", prices=prices,
+        extra="" if pooled else "[compute]\nprocesses = 0\n",
     )
 
 

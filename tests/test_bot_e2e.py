@@ -212,6 +212,7 @@ async def test_token_never_reaches_logs(standin, config_path, caplog) -> None:
     assert TOKEN not in caplog.text
 
 
+@pytest.mark.pool
 async def test_twenty_concurrent_commands_never_stall_the_loop(standin, bot) -> None:
     async with LoopLag() as lag:
         sent = []

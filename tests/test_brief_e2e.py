@@ -4,8 +4,8 @@ The cog's own loop is cancelled by the harness (except where a test runs it on t
 clock); each test calls `poster.tick(now)` with chosen instants, so "08:00 in Europe/London" is
 checked against exact UTC minutes rather than against whatever time the test happens to run.
 Everything else is real: settings and `brief_log` in
-SQLite, prices from CSV files, charts rendered in the bot's worker pool, HTTP to the stand-in
-(and, for FRED, to a local aiohttp server).
+SQLite, prices from CSV files, charts rendered by the bot's compute path (threads here, see
+conftest), HTTP to the stand-in (and, for FRED, to a local aiohttp server).
 """
 
 from __future__ import annotations
