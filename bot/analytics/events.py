@@ -238,7 +238,9 @@ def _indexed_paths(days, values, start_days, entry, n_days) -> np.ndarray:
     return out
 
 
-def event_paths(target_close: pd.Series, event_dates: pd.DatetimeIndex, days: int) -> pd.DataFrame:
+def event_paths(
+    target_close: pd.Series, event_dates: pd.DatetimeIndex | list[pd.Timestamp], days: int
+) -> pd.DataFrame:
     """Target indexed to 100 at each event's entry, per calendar day, for the chart's spaghetti.
 
     Forward-filled over weekends and holidays (the last close on or before each day), NaN past
