@@ -8,7 +8,7 @@ same path as any signal, which gives exactly the same events (tested in test_ana
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -23,12 +23,15 @@ from bot.answers.verdicts import horizon_classes, latest_run_note, study_verdict
 from bot.charts import event_chart
 from bot.market.symbols import Asset
 
+if TYPE_CHECKING:
+    from bot.market.data import PriceHistory
+
 
 def answer_after(
     trigger: Asset,
-    trigger_history: Any,
+    trigger_history: PriceHistory,
     target: Asset,
-    target_history: Any,
+    target_history: PriceHistory,
     *,
     horizons: tuple[int, ...],
     min_gap: int,
@@ -65,9 +68,9 @@ def _naming(signal: Signal, trigger: Asset) -> tuple[str, str, str, str]:
 def answer_signal_after(
     signal: Signal,
     assets: Mapping[str, Asset],
-    histories: Mapping[str, Any],
+    histories: Mapping[str, PriceHistory],
     target: Asset,
-    target_history: Any,
+    target_history: PriceHistory,
     *,
     horizons: tuple[int, ...],
 ) -> Insight:
