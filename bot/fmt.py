@@ -119,7 +119,7 @@ def _unsigned_zero(text: str) -> str:
 
 def number(value: float | int | None, digits: int = 0) -> str:
     """A count or level with thousands separators: 2998 -> '2,998'."""
-    if not is_num(value):  # type: ignore[arg-type]
+    if not is_num(value):
         return "n/a"
     return f"{value:,.{digits}f}"
 

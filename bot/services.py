@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.config import Config
 from bot.insights import Insights
+from bot.market.base import PriceProvider
 from bot.market.csvdir import CsvProvider
 from bot.market.data import MacroData, MarketData
 from bot.store import Store
@@ -30,6 +31,7 @@ def build_services(
     to import as pandas does, and a terminal question on CSV files needs neither."""
     data = config.data
     folder = csv_dir or (data.csv_dir if data.provider == "csv" else "")
+    provider: PriceProvider
     if folder:
         provider = CsvProvider(Path(folder))
     else:

@@ -118,16 +118,18 @@ def _horizon_stats(h, r, base, u, n_pending) -> HorizonStats:
     if base_n:
         b_mean, b_hit = float(base.mean()), float(np.count_nonzero(base > 0)) / base_n
         b_q25, b_median, b_q75 = sorted_quantiles(base, (0.25, 0.5, 0.75))
-    both = n > 0 and base_n > 0
-    p = None
-    if both and u is not None:
-        p = p_as_good(u[:n], base, median)
+    p = diff_median = diff_hit = None
+    # Both samples non-empty: the event stats (n > 0) and the base stats (base_n > 0) are set.
+    if median is not None and hit is not None and b_median is not None and b_hit is not None:
+        diff_median, diff_hit = median - b_median, hit - b_hit
+        if u is not None:
+            p = p_as_good(u[:n], base, median)
     return HorizonStats(
         horizon=h, n=n, mean=mean, median=median, hit_rate=hit, best=best, worst=worst,
         base_n=base_n, base_mean=b_mean, base_median=b_median, base_hit_rate=b_hit,
         base_q25=b_q25, base_q75=b_q75,
-        diff_median=median - b_median if both else None,
-        diff_hit_rate=hit - b_hit if both else None,
+        diff_median=diff_median,
+        diff_hit_rate=diff_hit,
         p_random_as_good=p, n_pending=n_pending,
     )  # fmt: skip
 
@@ -236,7 +238,9 @@ def _indexed_paths(days, values, start_days, entry, n_days) -> np.ndarray:
     return out
 
 
-def event_paths(target_close: pd.Series, event_dates: pd.DatetimeIndex, days: int) -> pd.DataFrame:
+def event_paths(
+    target_close: pd.Series, event_dates: pd.DatetimeIndex | list[pd.Timestamp], days: int
+) -> pd.DataFrame:
     """Target indexed to 100 at each event's entry, per calendar day, for the chart's spaghetti.
 
     Forward-filled over weekends and holidays (the last close on or before each day), NaN past

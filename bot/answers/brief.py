@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -35,6 +35,9 @@ from bot.charts import brief_chart
 from bot.errors import BadInput
 from bot.market.symbols import Asset
 
+if TYPE_CHECKING:
+    from bot.market.data import PriceHistory
+
 HISTORY_HORIZONS = (90, 365)
 LIQUIDITY_IDS = defaults.FRED_LIQUIDITY
 HY_ID = defaults.FRED_HY_SPREAD
@@ -44,11 +47,11 @@ HY_ID = defaults.FRED_HY_SPREAD
 class BriefInputs:
     """Everything the brief may use; failures are kept as sentences, not exceptions."""
 
-    watchlist: list[tuple[Asset, Any]]  # (asset, PriceHistory) that arrived
+    watchlist: list[tuple[Asset, PriceHistory]]  # the ones that arrived
     missing: dict[str, str] = field(default_factory=dict)  # symbol -> why it is left out
-    rut: Any | None = None
-    btc: Any | None = None
-    vix: Any | None = None
+    rut: PriceHistory | None = None
+    btc: PriceHistory | None = None
+    vix: PriceHistory | None = None
     macro: dict[str, pd.Series] = field(default_factory=dict)
     macro_missing: dict[str, str] = field(default_factory=dict)
     min_gap: int = defaults.MIN_GAP
@@ -62,7 +65,7 @@ class BriefInputs:
 
 
 def _symbol_line(
-    asset: Asset, history: Any, min_gap: int, today: date
+    asset: Asset, history: PriceHistory, min_gap: int, today: date
 ) -> tuple[str, dict[str, Any]]:
     q = quote(history.close, min_gap=min_gap)
     age = data_age(asset, q.last_date, today)
