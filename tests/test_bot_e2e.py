@@ -241,7 +241,7 @@ async def yahoo_bot(standin, tmp_path, prices):
         tmp_path / "y.toml", standin, store=tmp_path / "y.sqlite3", prices=prices, extra=""
     )
     text = config.read_text().replace('provider = "csv"', 'provider = "yahoo"')
-    text = text.replace("[data]", "[data]\nyahoo_retries = 1")
+    text = text.replace("[data]", f"[data]\nyahoo_retries = 1\ndir = '{tmp_path / 'data'}'")
     config.write_text(text)
     reset_yfinance(tmp_path / "yf")
     frames = {"^RUT": pd.read_csv(prices / "^RUT.csv", index_col="Date", parse_dates=True)}
