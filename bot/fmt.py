@@ -183,7 +183,8 @@ def age_days(last: date | datetime | pd.Timestamp, today: date | datetime | pd.T
 
 
 def json_num(value: float | None) -> float | None:
-    """JSON has no NaN: unknown numbers become null."""
-    if not is_num(value):
+    """JSON has no NaN or Infinity (Python's json writes them, strict parsers refuse them):
+    unknown or unbounded numbers become null."""
+    if not is_num(value) or not math.isfinite(value):  # type: ignore[arg-type]
         return None
     return float(value)  # type: ignore[arg-type]

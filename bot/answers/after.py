@@ -15,13 +15,7 @@ import pandas as pd
 from bot import fmt
 from bot.analytics import base_band, event_paths, event_study, study_caveats
 from bot.analytics.caveats import VERDICT_WORDS
-from bot.analytics.signals import (
-    Clause,
-    Condition,
-    Signal,
-    event_positions,
-    signal_mask,
-)
+from bot.analytics.signals import Signal, event_positions, event_signal, signal_mask
 from bot.answers.common import chart_footer, file_stem, partial_last_bar, provenance, stale_note
 from bot.answers.model import Insight, Table
 from bot.answers.signal import chart_title, signal_caveats
@@ -31,12 +25,6 @@ from bot.market.symbols import Asset
 
 if TYPE_CHECKING:
     from bot.market.data import PriceHistory
-
-
-def event_signal(symbol: str, event: str, min_gap: int, lookback: int) -> Signal:
-    """Today's /after options as a signal: 'ath' -> `X ath`, 'breakout' -> `X high N`."""
-    condition = Condition("high", lookback) if event == "breakout" else Condition("ath")
-    return Signal((Clause(symbol, condition),), min_gap)
 
 
 def answer_after(

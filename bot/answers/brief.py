@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from bot import defaults, fmt
@@ -177,13 +178,21 @@ def _risk(inputs: BriefInputs) -> tuple[list[tuple[str, str]], dict[str, Any], l
         aligned = aligned.loc[aligned.index.isin(walcl.index)].dropna()
         # WALCL and WTREGEN are in millions of dollars, RRPONTSYD in billions.
         net = (aligned["WALCL"] - aligned["WTREGEN"] - aligned["RRPONTSYD"] * 1000) / 1e6
+        finite = net[np.isfinite(net.to_numpy())]  # 1e308 * 1000 is no level to show
+        if len(net) and not len(finite):
+            notes.append("Fed net liquidity left out: FRED's figures are out of range.")
+        net = finite
         if len(net):
             change = _four_week_change(net)
+            # Under 4 weeks of history there is no change to give: the level and its date only.
+            moved = (
+                f"{'+' if change >= 0 else '-'}${abs(change):.2f}T over 4 weeks, "
+                if fmt.is_num(change) else ""
+            )
             figures.append(
                 (
                     "Fed net liquidity",
-                    f"${net.iloc[-1]:.2f}T ({'+' if change >= 0 else '-'}"
-                    f"${abs(change):.2f}T over 4 weeks, to {fmt.day(net.index[-1])})",
+                    f"${net.iloc[-1]:.2f}T ({moved}to {fmt.day(net.index[-1])})",
                 )
             )
             data["net_liquidity_tn"] = {
@@ -196,12 +205,10 @@ def _risk(inputs: BriefInputs) -> tuple[list[tuple[str, str]], dict[str, Any], l
     if HY_ID in macro and len(macro[HY_ID]):
         hy = macro[HY_ID]
         change = _four_week_change(hy)
-        figures.append(
-            (
-                "High-yield spread",
-                f"{hy.iloc[-1]:.2f}% ({change:+.2f} percentage points over 4 weeks)",
-            )
+        moved = (
+            f" ({change:+.2f} percentage points over 4 weeks)" if fmt.is_num(change) else ""
         )
+        figures.append(("High-yield spread", f"{hy.iloc[-1]:.2f}%{moved}"))
         data["hy_spread"] = {
             "level": fmt.json_num(float(hy.iloc[-1])),
             "change_4w": fmt.json_num(change),
