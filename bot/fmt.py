@@ -119,7 +119,7 @@ def _unsigned_zero(text: str) -> str:
 
 def number(value: float | int | None, digits: int = 0) -> str:
     """A count or level with thousands separators: 2998 -> '2,998'."""
-    if not is_num(value):  # type: ignore[arg-type]
+    if not is_num(value):
         return "n/a"
     return f"{value:,.{digits}f}"
 
@@ -183,7 +183,8 @@ def age_days(last: date | datetime | pd.Timestamp, today: date | datetime | pd.T
 
 
 def json_num(value: float | None) -> float | None:
-    """JSON has no NaN: unknown numbers become null."""
-    if not is_num(value):
+    """JSON has no NaN or Infinity (Python's json writes them, strict parsers refuse them):
+    unknown or unbounded numbers become null."""
+    if not is_num(value) or not math.isfinite(value):  # type: ignore[arg-type]
         return None
     return float(value)  # type: ignore[arg-type]

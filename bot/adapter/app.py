@@ -90,8 +90,11 @@ class RiskonBot(commands.AutoShardedBot):
         config: Config,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        yahoo_session: Any | None = None,
         **options: Any,
     ) -> None:
+        """`clock` and `yahoo_session` are the seams a test injects (see `build_services`);
+        `options` go to discord.py's client."""
         if config.discord.shard_count:
             options.setdefault("shard_count", config.discord.shard_count)
         shard_ids = config.discord.shard_list()
@@ -114,6 +117,7 @@ class RiskonBot(commands.AutoShardedBot):
         #: The one clock for everything time-dependent (settings stamps, the scheduler,
         #: /config show's next run): a test injects its own and every part agrees.
         self.clock = clock
+        self._yahoo_session = yahoo_session
         #: Who this bot is in the posting log: its open claims carry it, and claims of any
         #: other owner found dead are resolved, never re-posted (bot.scheduling.postlog).
         self.post_owner = new_owner()
@@ -138,7 +142,9 @@ class RiskonBot(commands.AutoShardedBot):
         # Waits up to [store] lock_wait_seconds for another process's write lock, and proves
         # the file writable: everything below starts on a store that works.
         self.store = await store_for(self.config.store).open()
-        self.services = build_services(self.config, self.store)
+        self.services = build_services(
+            self.config, self.store, clock=self.clock, yahoo_session=self._yahoo_session
+        )
         if self.config.compute.processes:
             workers = self.config.compute.processes
             self.services.insights.executor = await asyncio.to_thread(start_pool, workers)

@@ -41,7 +41,7 @@ from bot.analytics.signals import Clause, Signal
 from bot.answers.model import Insight, Table
 from bot.defaults import DEFAULT_TARGET
 from bot.errors import UserError
-from bot.insights import after_signal
+from bot.insights import HORIZON_RANGE, MIN_GAP_RANGE, after_signal, check_range
 from bot.market.symbols import resolve
 from bot.report import render_table
 
@@ -85,6 +85,14 @@ class AfterQuery:
     horizon: int = 365
     min_gap: int | None = None
     event: str | None = None
+
+    def __post_init__(self) -> None:
+        # The buttons write these numbers into their custom_ids, and discord.py refuses an id
+        # its template cannot read back (-1, 13 digits) with a ValueError: an apology for the
+        # asker's typo. Say what to fix instead, in the service's words.
+        check_range("A horizon", self.horizon, HORIZON_RANGE, "days")
+        if self.min_gap is not None:
+            check_range("min_gap", self.min_gap, MIN_GAP_RANGE, "sessions")
 
     @property
     def horizons(self) -> tuple[int, ...]:

@@ -7,11 +7,14 @@ on or before date D" for thousands of dates at once instead of one `.loc` per ro
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import cast
+
 import numpy as np
 import pandas as pd
 
 
-def day_numbers(index: pd.Index | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
+def day_numbers(index: pd.Index | np.ndarray | Sequence[pd.Timestamp]) -> np.ndarray:
     """Calendar day numbers (days since 1970-01-01), whatever the datetime64 unit of the input.
 
     pandas 3 may hold dates as datetime64[us] or [s]; casting to [D] first keeps the arithmetic
@@ -21,6 +24,15 @@ def day_numbers(index: pd.Index | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
     if arr.dtype.kind != "M":
         arr = pd.DatetimeIndex(arr).values
     return arr.astype("datetime64[D]").astype(np.int64)
+
+
+def date_index(close: pd.Series) -> pd.DatetimeIndex:
+    """A close series' index as the DatetimeIndex it is.
+
+    `close_arrays` checks that it is one, but pandas-stubs types every Series index as a plain
+    `Index`; this says what the checked contract guarantees without copying the index.
+    """
+    return cast(pd.DatetimeIndex, close.index)
 
 
 def close_arrays(close: pd.Series, name: str = "close") -> tuple[np.ndarray, np.ndarray]:

@@ -138,13 +138,16 @@ def _horizon_stats(h, r, median, base, p, n_pending) -> HorizonStats:
         b_mean = float(base.mean())
         b_hit = float(np.count_nonzero(base > 0)) / base_n
         b_q25, b_median, b_q75 = sorted_quantiles(base, (0.25, 0.5, 0.75))
-    both = n > 0 and base_n > 0
+    diff_median = diff_hit = None
+    # Both samples non-empty: the event stats (n > 0) and the base stats (base_n > 0) are set.
+    if median is not None and hit is not None and b_median is not None and b_hit is not None:
+        diff_median, diff_hit = median - b_median, hit - b_hit
     return HorizonStats(
         horizon=h, n=n, mean=mean, median=median, hit_rate=hit, best=best, worst=worst,
         base_n=base_n, base_mean=b_mean, base_median=b_median, base_hit_rate=b_hit,
         base_q25=b_q25, base_q75=b_q75,
-        diff_median=median - b_median if both else None,
-        diff_hit_rate=hit - b_hit if both else None,
+        diff_median=diff_median,
+        diff_hit_rate=diff_hit,
         p_random_as_good=p, n_pending=n_pending,
     )  # fmt: skip
 
@@ -211,10 +214,10 @@ def event_study(
         overlaps[h] = int(np.count_nonzero(np.diff(ev_days[d]) < h))
         done_r[h] = ret[d]
         medians[h] = float(np.median(ret[d])) if len(ret[d]) else None
-    asks = [
-        (len(done_r[h]), bases[h], medians[h]) if len(done_r[h]) and len(bases[h]) else None
-        for h in hs
-    ]
+    asks: list[tuple[int, np.ndarray, float] | None] = []
+    for h in hs:
+        m = medians[h]  # None exactly when no episode has finished
+        asks.append((len(done_r[h]), bases[h], m) if m is not None and len(bases[h]) else None)
     ps = p_as_good_many(seed, n_boot, asks)
     stats = {
         h: _horizon_stats(h, done_r[h], medians[h], bases[h], p, int(np.count_nonzero(~done[h])))
@@ -230,7 +233,7 @@ def event_study(
         return cells.tolist()
 
     r_rows, g_rows, d_rows = by_episode(rets), by_episode(mg), by_episode(md)
-    pending = (~finished.all(axis=1)).tolist()
+    pending: list[bool] = np.logical_not(np.all(finished, axis=1)).tolist()
     y_index = target_close.index
     dates, entry_dates = ev.tolist(), y_index[entry_pos].tolist()  # box Timestamps in bulk
     trig, entries = x_vals[trig_pos].tolist(), entry.tolist()
@@ -269,7 +272,9 @@ def _indexed_paths(days, values, start_days, entry, n_days) -> np.ndarray:
     return out
 
 
-def event_paths(target_close: pd.Series, event_dates: pd.DatetimeIndex, days: int) -> pd.DataFrame:
+def event_paths(
+    target_close: pd.Series, event_dates: pd.DatetimeIndex | list[pd.Timestamp], days: int
+) -> pd.DataFrame:
     """Target indexed to 100 at each event's entry, per calendar day, for the chart's spaghetti.
 
     Forward-filled over weekends and holidays (the last close on or before each day), NaN past

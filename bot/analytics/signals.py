@@ -674,3 +674,9 @@ def _leading_symbol(words: list[str]) -> tuple[str | None, str]:
             except UnknownSymbol:
                 continue
     return None, ""
+
+
+def event_signal(symbol: str, event: str, min_gap: int, lookback: int) -> Signal:
+    """Today's /after options as a signal: 'ath' -> `X ath`, 'breakout' -> `X high N`."""
+    condition = Condition("high", lookback) if event == "breakout" else Condition("ath")
+    return Signal((Clause(symbol, condition),), min_gap)

@@ -86,10 +86,11 @@ def signal_chart(
     t.price_tag(ax, last, t.fmt_price(last), t.SKY)
     t.legend(ax)
 
-    if ax_low is None:
+    if ax_low is None or panel is None:  # both or neither
         t.date_axis(ax, maxticks=10)
         return t.to_png(fig)
-    _panel(ax_low, panel, close.index[ev] if ev.size else close.index[:0])
+    dates = pd.DatetimeIndex(close.index)
+    _panel(ax_low, panel, dates[ev] if ev.size else dates[:0])
     t.date_axis(ax_low, maxticks=10)
     ax_low.set_xlim(*_x_range(close))
     _copy_x_grid(ax_low, ax)
@@ -108,9 +109,10 @@ def _event_positions(close: pd.Series, events: Sequence[pd.Timestamp]) -> np.nda
     if len(events) == 0:
         return np.array([], dtype=int)
     ev = pd.DatetimeIndex(pd.to_datetime(list(events)))
-    if close.index.tz is not None and ev.tz is None:
-        ev = ev.tz_localize(close.index.tz)
-    pos = close.index.searchsorted(ev, side="right") - 1
+    dates = pd.DatetimeIndex(close.index)  # no copy: a close series is indexed by date
+    if dates.tz is not None and ev.tz is None:
+        ev = ev.tz_localize(dates.tz)
+    pos = dates.searchsorted(ev, side="right") - 1
     return np.unique(pos[pos >= 0])
 
 
