@@ -174,10 +174,12 @@ class BriefPoster:
 
     async def _send(self, insight: Any, item: Due) -> tuple[int, str]:
         guild_id = item.settings.guild_id
+        channel_id = item.settings.channel_id
+        assert channel_id is not None, "due() yields only guilds with a brief channel"
         async with self._limit:
             outcome, reason = await post_once(
                 self.bot, "brief", brieflog.key(guild_id, item.local_date), guild_id=guild_id,
-                day=item.local_date, channel_id=item.settings.channel_id, insight=insight,
+                day=item.local_date, channel_id=channel_id, insight=insight,
                 owner=self.owner, clock=self.clock,
             )
             if reason is not None:

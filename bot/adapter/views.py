@@ -34,6 +34,7 @@ from typing import Any
 
 import discord
 from discord import ui
+from discord.ui.select import BaseSelect
 
 from bot.adapter.embeds import insight_embed
 from bot.adapter.tree import explain
@@ -258,7 +259,7 @@ class HorizonSelect(ui.DynamicItem[ui.Select[Any]], template=_after_template("h"
         )
 
     @classmethod
-    async def from_custom_id(cls, interaction, item, match, /):  # type: ignore[override]
+    async def from_custom_id(cls, interaction, item, match, /):
         return cls(_query_from(match))
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -280,7 +281,7 @@ class SwapButton(ui.DynamicItem[ui.Button[Any]], template=_after_template("swap"
         )
 
     @classmethod
-    async def from_custom_id(cls, interaction, item, match, /):  # type: ignore[override]
+    async def from_custom_id(cls, interaction, item, match, /):
         return cls(_query_from(match))
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -300,7 +301,7 @@ class AllEpisodesButton(ui.DynamicItem[ui.Button[Any]], template=_after_template
         )
 
     @classmethod
-    async def from_custom_id(cls, interaction, item, match, /):  # type: ignore[override]
+    async def from_custom_id(cls, interaction, item, match, /):
         return cls(_query_from(match))
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -337,7 +338,7 @@ class PageButton(ui.DynamicItem[ui.Button[Any]], template=_after_template("prev|
         )
 
     @classmethod
-    async def from_custom_id(cls, interaction, item, match, /):  # type: ignore[override]
+    async def from_custom_id(cls, interaction, item, match, /):
         return cls(_query_from(match), match["action"], int(match["page"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -377,7 +378,7 @@ class AthAfterButton(
         )
 
     @classmethod
-    async def from_custom_id(cls, interaction, item, match, /):  # type: ignore[override]
+    async def from_custom_id(cls, interaction, item, match, /):
         return cls(match["symbol"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -422,7 +423,7 @@ class QuoteRangeButton(
         )
 
     @classmethod
-    async def from_custom_id(cls, interaction, item, match, /):  # type: ignore[override]
+    async def from_custom_id(cls, interaction, item, match, /):
         return cls(match["symbol"], match["range"], current="")
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -458,8 +459,9 @@ def _view(items: Sequence[ui.Item[Any]], disabled: bool) -> ui.View:
     view = ui.View(timeout=None)
     for item in items:
         if disabled:
-            target = getattr(item, "item", item)
-            target.disabled = True
+            target = getattr(item, "item", item)  # a DynamicItem shows the Button/Select it wraps
+            if isinstance(target, (ui.Button, BaseSelect)):
+                target.disabled = True
         view.add_item(item)
     return view
 
@@ -628,7 +630,7 @@ async def guarded(interaction: discord.Interaction, run: Callable[[], Awaitable[
     try:
         await run()
     except Exception as error:
-        message = explain(error)  # type: ignore[arg-type]
+        message = explain(error)
         if message is None:
             log.error("A button press failed (%s)", getattr(interaction, "data", {}),
                       exc_info=error)

@@ -19,7 +19,7 @@ from .ath import _copy_x_grid
 
 # Room for "log scale" beside the levels, and for a price tag like "104,512.37" at 16 pt.
 _LEFT, _RIGHT = 116, 150
-_BOTTOM = t.FOOTER_PX + 34
+_AXIS_PX = 34  # date labels under the lowest panel
 _GAP = 14
 
 
@@ -52,18 +52,19 @@ def signal_chart(
     """The trigger's closes with a dot at each event; the watched quantity below when given."""
     close = t.clean(close)
     fig = t.new_figure(t.MAIN_SIZE)
-    t.header(fig, title, subtitle)
-    t.footer(fig, footer)
-    top_px = t.HEADER_PX if subtitle else t.HEADER_PX_NO_SUB
+    # The heights header() and footer() report, not one-line constants: a signal's title is
+    # its definition, and a long one wraps to two or three lines.
+    top_px = t.header(fig, title, subtitle)
+    bottom = t.footer(fig, footer) + _AXIS_PX
     if panel is None:
-        ax = t.add_axes(fig, t.rect(fig, _LEFT, _BOTTOM, _RIGHT, top_px))
+        ax = t.add_axes(fig, t.rect(fig, _LEFT, bottom, _RIGHT, top_px))
         ax_low = None
     else:
-        avail = fig.bbox.height - top_px - _BOTTOM - _GAP
+        avail = fig.bbox.height - top_px - bottom - _GAP
         low_h = round(avail * 0.36)
-        ax = t.add_axes(fig, t.rect(fig, _LEFT, _BOTTOM + low_h + _GAP, _RIGHT, top_px))
+        ax = t.add_axes(fig, t.rect(fig, _LEFT, bottom + low_h + _GAP, _RIGHT, top_px))
         ax_low = t.add_axes(
-            fig, t.rect(fig, _LEFT, _BOTTOM, _RIGHT, fig.bbox.height - _BOTTOM - low_h)
+            fig, t.rect(fig, _LEFT, bottom, _RIGHT, fig.bbox.height - bottom - low_h)
         )
     if close.empty:
         t.empty_note(ax)
