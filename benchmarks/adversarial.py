@@ -34,6 +34,7 @@ import asyncio
 import contextlib
 import io
 import itertools
+import json
 import logging
 import os
 import re
@@ -421,6 +422,24 @@ async def run_discord_inputs(tally: Tally, data: Path, work: Path) -> None:
                 if len(standin.visibility_mismatches) > before:
                     clean, detail = False, "visibility mismatch: " + detail
                 tally.add("bad inputs", "discord", label, clean, detail)
+            for name, option, admin in AUTOCOMPLETE:
+                for typed in ["", " ", TEN_KB, GARBLED, "１２３", "😀", "^RUT close >",
+                              "^RUT ath and ^VIX close < 20 and btc rsi 14 <", "a" * 99,
+                              "^RUT ath and ^VIX close < 20 and btc rsi 14 < 30 and ^GSPC sma 50"
+                              " > sma 200 and ^VIX c"]:  # completions near 100 characters
+                    label = f"autocomplete /{name} {option}:{shell_words([typed], data)[7:]}"
+                    try:
+                        choices = await standin.send_autocomplete(
+                            name, {option: typed}, focused=option, guild_id=GUILD,
+                            channel_id=GENERAL, user_id=next(_users),
+                            permissions=ADMIN_PERMS if admin else MEMBER_PERMS)
+                        clean, detail = judge_choices(choices)
+                    except Exception as exc:
+                        clean, detail = False, f"{type(exc).__name__}: {short(str(exc), 100)}"
+                        if SORRY in str(exc) or "type 4" in str(exc):
+                            detail += f" <- {BOT_ERRORS.records[-1].getMessage()}" \
+                                if BOT_ERRORS.records else ""
+                    tally.add("bad inputs", "discord", label, clean, detail)
         if standin.unknown_routes:
             tally.add("bad inputs", "discord", "(routes)", False,
                       f"unknown routes: {[r.path for r in standin.unknown_routes][:5]}")
@@ -449,6 +468,24 @@ class BotErrors(logging.Handler):
 
 
 BOT_ERRORS = BotErrors()
+
+
+#: (command, option being typed, typed by a server manager)
+AUTOCOMPLETE = [("ath", "symbol", False), ("after", "trigger", False),
+                ("after", "target", False), ("signal", "signal", False),
+                ("config timezone", "zone", True), ("config watchlist remove", "symbol", True),
+                ("help", "topic", False)]
+
+
+def judge_choices(choices: list[dict[str, Any]]) -> tuple[bool, str]:
+    """Discord refuses the whole list if there are over 25 choices or one is over 100
+    characters (name or value): the person typing then sees nothing at all."""
+    if len(choices) > 25:
+        return False, f"{len(choices)} choices (Discord takes 25)"
+    for c in choices:
+        if not 1 <= len(str(c.get("name", ""))) <= 100 or len(str(c.get("value", ""))) > 100:
+            return False, f"a choice Discord refuses: {short(repr(c), 120)}"
+    return True, f"{len(choices)} choices"
 
 
 async def judge_slash(ix: Any, case: SlashCase) -> tuple[bool, str]:
@@ -510,6 +547,26 @@ def yahoo_frame_faults() -> dict[str, pd.DataFrame]:
             "negative closes": neg, "duplicate dates": dup, "a single bar": one}
 
 
+#: price files a folder may hold after a bad download or a hand edit (see build_market)
+BROKEN_FILES = ["EMPTY", "HEADLESS", "GARBLE", "HTML", "NANS-USD", "ALLNAN-USD", "ZERO-USD",
+                "NEG-USD", "DUP-USD", "REV-USD", "TEXT-USD", "BADDATE-USD", "NOCLOSE-USD"]
+
+
+def run_csv_faults(tally: Tally, data: Path, work: Path) -> None:
+    print("broken price files through the terminal ...", flush=True)
+    d = ["--data", str(data)]
+    with environment(RISKON_CONFIG=None):
+        for name in BROKEN_FILES:
+            for argv in (["ask", "quote", name, *d], ["ask", "after", "^RUT", name, *d],
+                         ["ask", "corr", name, "^RUT", "--window", "20", *d],
+                         ["ask", "brief", "--watchlist", f"^RUT,{name}", *d]):
+                code, out, err = run_cli(argv)
+                clean, detail = judge_provider_cli(code, out, err, argv)
+                if clean and code == 0 and name not in out:
+                    clean, detail = False, f"{name} left out without a word: " + detail
+                tally.add("providers", "csv files", shell_words(argv, data), clean, detail)
+
+
 def run_yahoo_faults(tally: Tally, data: Path, work: Path) -> None:
     from yfinance import data as yf_data
 
@@ -565,6 +622,70 @@ def run_yahoo_faults(tally: Tally, data: Path, work: Path) -> None:
     finally:
         yf_data.new_session = original
         hang.close()
+
+
+async def run_yahoo_discord(tally: Tally, data: Path, work: Path) -> None:
+    """The same Yahoo faults under the bot, one symbol per fault so no cache hides one; the
+    network-wide ones (refused, hanging) last."""
+    from bot.market.yahoo import YahooProvider
+    from tests.bot_harness import (
+        GENERAL,
+        GUILD,
+        MEMBER_PERMS,
+        TOKEN,
+        add_guilds,
+        riskon,
+        write_config,
+    )
+    from tests.discord_standin import DiscordStandin
+    from tests.fake_yahoo import FakeYahoo, HangingServer, reset_yfinance
+
+    print("Yahoo faults through Discord (the stand-in) ...", flush=True)
+    good = daily_crypto(start="2012-01-01", end="2015-12-31")
+    rut = pd.read_csv(data / "^RUT.csv", index_col="Date", parse_dates=True)
+    fake = FakeYahoo({"^RUT": rut})
+    arms: list[tuple[str, Callable[[str], None]]] = []
+    for name, (status, ctype, body) in YAHOO_BODY_FAULTS.items():
+        arms.append((name, lambda sym, a=(status, body, ctype): fake.answer_with(sym, *a)))
+    arms.append(("HTTP 429 every time", lambda sym: fake.fail_with_429(sym, 1000)))
+    arms.append(("Yahoo 'no data'", lambda sym: fake.set_no_data(sym)))
+    arms.append(("empty quote", lambda sym: fake.set_empty_quote(sym)))
+    for name, frame in yahoo_frame_faults().items():
+        arms.append((name, lambda sym, fr=frame: fake.frames.__setitem__(sym, fr)))
+    hang = HangingServer()
+    arms.append(("connection refused", lambda sym: fake.set_outage(True)))
+    arms.append(("a hang past the timeout", lambda sym: (fake.set_outage(False),
+                                                       fake.set_hang(hang, hold=3.0))))
+    reset_yfinance(work / "discord-yf")
+    async with DiscordStandin(token=TOKEN) as standin:
+        add_guilds(standin)
+        config = write_config(work / "yahoo.toml", standin, store=work / "yahoo.sqlite3",
+                              prices=data)
+        config.write_text(config.read_text().replace('provider = "csv"', 'provider = "yahoo"'))
+        async with riskon(standin, config) as bot:
+            bot.services.market.provider = YahooProvider(
+                data_dir=work, session=fake.session(), timeout=1.0, backoff=0, retries=1)
+            for i, (name, arm) in enumerate(arms):
+                symbol = f"X{i:02d}-USD"
+                fake.frames[symbol] = good
+                arm(symbol)
+                for command, options in (("quote", {"symbol": symbol}),
+                                         ("after", {"trigger": "^RUT", "target": symbol}),
+                                         ("corr", {"a": "^RUT", "b": symbol})):
+                    label = f"{name}: /{command} " + " ".join(f"{k}:{v}" for k, v in
+                                                             options.items())
+                    try:
+                        ix = await standin.send_slash(command, options, user_id=next(_users),
+                                                      guild_id=GUILD, channel_id=GENERAL,
+                                                      permissions=MEMBER_PERMS)
+                        clean, detail = await judge_slash(ix, SlashCase(command, options, True))
+                    except Exception as exc:
+                        clean, detail = False, f"{type(exc).__name__}: {exc}"
+                    if clean and re.search(r"\bnan\b|\binf\b", json.dumps(
+                            [f.payload for f in ix.followups]), re.I):
+                        clean, detail = False, "nan/inf in the answer: " + detail
+                    tally.add("providers", "yahoo/discord", label, clean, detail)
+    hang.close()
 
 
 def judge_provider_cli(code: int | str, out: str, err: str, argv: list[str]) -> tuple[bool, str]:
@@ -729,23 +850,47 @@ def judge_fred(name: str, code: int | str, out: str, err: str) -> tuple[bool, st
 # ---- process faults: the existing subprocess tests --------------------------------------------
 
 PROCESS_TESTS = {
-    "store": ["tests/test_startup_failures.py"],
+    "store": [
+        "tests/test_startup_failures.py",  # broken files, read-only, another process's lock
+        "tests/test_store.py::test_exception_mid_write_keeps_previous_state",
+        "tests/test_store.py::test_failed_migration_leaves_previous_version",
+        "tests/test_store.py::test_constraint_violation_rolls_back_the_whole_batch",
+        "tests/test_store.py::test_newer_database_is_refused",
+        "tests/test_store.py::test_missing_schema_or_server_is_one_clear_error",
+    ],
     "kill -9": [
-        "tests/test_bot_process.py",
-        "tests/test_shards_e2e.py",
+        "tests/test_bot_process.py::test_real_process_answers_a_command_and_stops_on_sigterm",
+        "tests/test_bot_process.py::test_ctrl_c_stops_cleanly_without_worker_tracebacks",
+        "tests/test_bot_process.py::test_workers_exit_by_themselves_when_the_bot_is_killed",
+        "tests/test_bot_process.py::test_shutdown_records_a_post_it_cut_off",
+        "tests/test_brief_e2e.py::test_claims_of_a_dead_process_are_resolved_at_restart_never_"
+        "reposted",
+        "tests/test_brief_e2e.py::test_no_second_post_after_a_restart_the_same_day",
+        "tests/test_alerts_e2e.py::test_exactly_once_across_a_restart_mid_fan_out",
+        "tests/test_shards_e2e.py::test_kill_9_mid_fan_out_then_restart_posts_nothing_twice",
+        "tests/test_shards_e2e.py::test_overlapping_shard_ranges_never_double_post",
         "tests/test_alerts_process.py",
     ],
 }
 
 
+def scenarios_in(test: str) -> int:
+    """A test that loops over cases inside itself counts as that many scenarios."""
+    if "each_broken_store" in test:
+        from tests.test_startup_failures import BROKEN
+
+        return len(BROKEN)
+    return 1
+
+
 def run_process_faults(tally: Tally) -> None:
     print("store faults and kill -9 / SIGTERM scenarios (existing subprocess tests) ...",
           flush=True)
-    for category, files in PROCESS_TESTS.items():
+    for category, tests in PROCESS_TESTS.items():
         env = dict(os.environ)
         env.setdefault("RISKON_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
         proc = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", *files],
+            [sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", *tests],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800,
         )
         seen = 0
@@ -755,12 +900,14 @@ def run_process_faults(tally: Tally) -> None:
                 continue
             status, test, why = m.groups()
             seen += 1
-            if status == "SKIPPED":
-                tally.add(category, "subprocess", test, False, f"skipped: {why}")
-            else:
-                tally.add(category, "subprocess", test, status == "PASSED", why or status)
+            for n in range(scenarios_in(test)):
+                case = test if n == 0 else f"{test} (case {n + 1})"
+                if status == "SKIPPED":
+                    tally.add(category, "subprocess", case, False, f"skipped: {why}")
+                else:
+                    tally.add(category, "subprocess", case, status == "PASSED", why or status)
         if not seen:
-            tally.add(category, "subprocess", " ".join(files), False,
+            tally.add(category, "subprocess", " ".join(tests), False,
                       f"pytest ran nothing: {short(proc.stdout[-300:] + proc.stderr[-300:], 200)}")
 
 
@@ -774,17 +921,17 @@ def report(tally: Tally) -> int:
         row[0] += 1
         row[1] += r.clean
     print()
-    print(f"{'category':<12} {'through':<11} {'tried':>6} {'clean':>6}  failures")
-    print("-" * 50)
+    print(f"{'category':<12} {'through':<14} {'tried':>6} {'clean':>6}  failures")
+    print("-" * 53)
     totals: dict[str, list[int]] = {}
     for (category, surface), (tried, clean) in rows.items():
-        print(f"{category:<12} {surface:<11} {tried:>6} {clean:>6}  {tried - clean or ''}")
+        print(f"{category:<12} {surface:<14} {tried:>6} {clean:>6}  {tried - clean or ''}")
         total = totals.setdefault(category, [0, 0])
         total[0] += tried
         total[1] += clean
-    print("-" * 50)
+    print("-" * 53)
     for category, (tried, clean) in totals.items():
-        print(f"{category:<12} {'all':<11} {tried:>6} {clean:>6}  {tried - clean or ''}")
+        print(f"{category:<12} {'all':<14} {tried:>6} {clean:>6}  {tried - clean or ''}")
     failures = [r for r in tally.results if not r.clean]
     if failures:
         print(f"\n{len(failures)} failure(s):")
@@ -797,14 +944,17 @@ def main() -> int:
     global VERBOSE
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", action="append",
-                        choices=("cli", "discord", "yahoo", "fred", "process"),
+                        choices=("cli", "discord", "csv", "yahoo", "fred", "process"),
                         help="run only these parts (repeatable); default: all")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every case")
     args = parser.parse_args()
     VERBOSE = args.verbose
-    parts = set(args.only or ("cli", "discord", "yahoo", "fred", "process"))
+    parts = set(args.only or ("cli", "discord", "csv", "yahoo", "fred", "process"))
     tally = Tally()
     started = time.monotonic()
+    # the bot's logged errors, so a "something went wrong" is listed with its cause
+    logging.getLogger("bot").addHandler(BOT_ERRORS)
+    logging.getLogger("bot").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory(prefix="riskon-adversarial-") as tmp:
         work = Path(tmp)
         data = work / "prices"
@@ -816,12 +966,15 @@ def main() -> int:
             if "discord" in parts:
                 # the bot's own log lines are not what a server member sees
                 logging.getLogger().setLevel(logging.CRITICAL)
-                logging.getLogger("bot").addHandler(BOT_ERRORS)
-                logging.getLogger("bot").setLevel(logging.ERROR)
                 asyncio.run(run_discord_inputs(tally, data, work))
                 logging.getLogger().setLevel(logging.WARNING)
+            if "csv" in parts:
+                run_csv_faults(tally, data, work)
             if "yahoo" in parts:
                 run_yahoo_faults(tally, data, work)
+                logging.getLogger().setLevel(logging.CRITICAL)
+                asyncio.run(run_yahoo_discord(tally, data, work))
+                logging.getLogger().setLevel(logging.WARNING)
             if "fred" in parts:
                 run_fred_faults(tally, data, work)
         if "process" in parts:
