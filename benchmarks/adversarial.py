@@ -476,36 +476,20 @@ async def judge_slash(ix: Any, case: SlashCase) -> tuple[bool, str]:
 # ---- provider faults ---------------------------------------------------------------------------
 
 
-def fault_yahoo() -> Any:
-    """tests/fake_yahoo.FakeYahoo with the faults a real upstream has, per symbol."""
-    from tests.fake_yahoo import FakeYahoo
-
-    class FaultyYahoo(FakeYahoo):
-        def __init__(self, frames: dict[str, pd.DataFrame]) -> None:
-            super().__init__(frames)
-            self.faults: dict[str, tuple[int, dict[str, str], bytes]] = {}
-
-        def _chart(self, symbol: str, params: dict[str, str]):  # type: ignore[override]
-            if symbol in self.faults:
-                return self.faults[symbol]
-            return super()._chart(symbol, params)
-
-    return FaultyYahoo
-
-
-JSON_HEADERS = {"Content-Type": "application/json;charset=utf-8"}
-YAHOO_BODY_FAULTS: dict[str, tuple[int, dict[str, str], bytes]] = {
-    "HTTP 500": (500, {"Content-Type": "text/html"}, b"<html>Internal Server Error</html>"),
-    "HTTP 503 JSON": (503, JSON_HEADERS, b'{"chart":{"result":null,"error":{"code":"x"}}}'),
-    "garbage JSON": (200, JSON_HEADERS, b"{chart: [oops"),
-    "empty JSON object": (200, JSON_HEADERS, b"{}"),
-    "empty body": (200, JSON_HEADERS, b""),
-    "JSON null": (200, JSON_HEADERS, b"null"),
-    "result list empty": (200, JSON_HEADERS, b'{"chart":{"result":[],"error":null}}'),
-    "truncated body": (200, JSON_HEADERS, b'{"chart":{"result":[{"meta":{"currency":"USD","sy'),
-    "non-UTF-8 bytes": (200, JSON_HEADERS, b'{"chart":{"result":[{"meta":\xff\xfe\x80}]}}'),
-    "HTML instead of JSON": (200, {"Content-Type": "text/html"}, b"<html>consent</html>"),
-    "wrong shape": (200, JSON_HEADERS, b'{"chart":{"result":[{"meta":{},"timestamp":"x",'
+JSON = "application/json;charset=utf-8"
+#: raw chart answers (status, content type, body): tests/fake_yahoo.FakeYahoo.answer_with
+YAHOO_BODY_FAULTS: dict[str, tuple[int, str, bytes]] = {
+    "HTTP 500": (500, "text/html", b"<html>Internal Server Error</html>"),
+    "HTTP 503 JSON": (503, JSON, b'{"chart":{"result":null,"error":{"code":"x"}}}'),
+    "garbage JSON": (200, JSON, b"{chart: [oops"),
+    "empty JSON object": (200, JSON, b"{}"),
+    "empty body": (200, JSON, b""),
+    "JSON null": (200, JSON, b"null"),
+    "result list empty": (200, JSON, b'{"chart":{"result":[],"error":null}}'),
+    "truncated body": (200, JSON, b'{"chart":{"result":[{"meta":{"currency":"USD","sy'),
+    "non-UTF-8 bytes": (200, JSON, b'{"chart":{"result":[{"meta":\xff\xfe\x80}]}}'),
+    "HTML instead of JSON": (200, "text/html", b"<html>consent</html>"),
+    "wrong shape": (200, JSON, b'{"chart":{"result":[{"meta":{},"timestamp":"x",'
                                        b'"indicators":{"quote":[{"close":"y"}]}}]}}'),
 }
 
@@ -529,15 +513,15 @@ def yahoo_frame_faults() -> dict[str, pd.DataFrame]:
 def run_yahoo_faults(tally: Tally, data: Path, work: Path) -> None:
     from yfinance import data as yf_data
 
-    from tests.fake_yahoo import HangingServer, reset_yfinance
+    from tests.fake_yahoo import FakeYahoo, HangingServer, reset_yfinance
 
     print("Yahoo faults through the terminal ...", flush=True)
-    FaultyYahoo = fault_yahoo()
     good = {s: pd.read_csv(data / f"{s}.csv", index_col="Date", parse_dates=True)
             for s in ("^RUT", "^GSPC", "^VIX")}
     scenarios: list[tuple[str, Callable[[Any], None], str]] = []
     for name, body in YAHOO_BODY_FAULTS.items():
-        scenarios.append((name, lambda f, b=body: f.faults.__setitem__("BTC-USD", b), "BTC-USD"))
+        scenarios.append((name, lambda f, b=body: f.answer_with("BTC-USD", b[0], b[2], b[1]),
+                          "BTC-USD"))
     scenarios.append(("HTTP 429 every time", lambda f: f.fail_with_429("BTC-USD", 100), "BTC-USD"))
     scenarios.append(("Yahoo 'no data'", lambda f: f.set_no_data("BTC-USD"), "BTC-USD"))
     scenarios.append(("empty quote", lambda f: f.set_empty_quote("BTC-USD"), "BTC-USD"))
@@ -563,7 +547,7 @@ def run_yahoo_faults(tally: Tally, data: Path, work: Path) -> None:
                     f'[data]\nyahoo_retries = 1\nyahoo_timeout = 1.0\ndir = "{case_dir}"\n'
                     f'[store]\npath = "{case_dir / "s.sqlite3"}"\n[fred]\nenabled = false\n')
                 reset_yfinance(case_dir / "yf")
-                fake = FaultyYahoo(dict(good))
+                fake = FakeYahoo(dict(good))
                 fake.frames["BTC-USD"] = daily_crypto(start="2012-01-01", end="2015-12-31")
                 arm(fake)
                 yf_data.new_session = fake.session  # the network edge, as tests/test_cli_outage

@@ -10,8 +10,11 @@ import pandas as pd
 import pytest
 
 from bot.answers.brief import BriefInputs, answer_brief
+from bot.errors import ProviderError, UnknownSymbol
 from bot.market.data import PriceHistory
 from bot.market.symbols import resolve
+from bot.market.yahoo import YahooProvider
+from tests.fake_yahoo import FakeYahoo, reset_yfinance
 from tests.market_fixtures import daily_crypto
 
 LIQUIDITY = ("WALCL", "WTREGEN", "RRPONTSYD")
@@ -54,3 +57,41 @@ def test_fred_figures_past_float_range_leave_liquidity_out_with_a_note() -> None
     assert not any(f.startswith("Fed net liquidity") for f in figures)
     assert "Fed net liquidity left out: FRED's figures are out of range." in notes
     assert "net_liquidity_tn" not in payload["risk"]
+
+
+# ---- Yahoo: an error page is an outage, not the asker's unknown symbol -------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (503, b'{"chart":{"result":null,"error":{"code":"Service Unavailable"}}}'),
+        (500, b'{"chart":{"result":null,"error":{"code":"Internal Server Error"}}}'),
+        (502, b'{"chart":{"result":[],"error":null}}'),
+    ],
+)
+async def test_a_yahoo_5xx_with_a_json_error_is_an_outage_not_an_unknown_symbol(
+    tmp_path, status, body
+) -> None:
+    fake = FakeYahoo({"BTC-USD": daily_crypto()})
+    reset_yfinance(tmp_path / "yf")
+    fake.answer_with("BTC-USD", status, body)
+    waits: list[float] = []
+
+    async def wait(delay: float) -> None:
+        waits.append(delay)
+
+    provider = YahooProvider(data_dir=tmp_path, session=fake.session(), retries=1, sleep=wait)
+    with pytest.raises(ProviderError) as info:
+        await provider.daily("BTC-USD")
+    assert f"HTTP {status} from Yahoo" in str(info.value) and len(waits) == 1  # retried once
+    fake.answer_with("BTC-USD", None)
+    assert len((await provider.daily("BTC-USD")).index) == len(daily_crypto())
+
+
+async def test_yahoos_not_found_is_still_an_unknown_symbol(tmp_path) -> None:
+    fake = FakeYahoo({})
+    reset_yfinance(tmp_path / "yf")
+    provider = YahooProvider(data_dir=tmp_path, session=fake.session(), retries=1)
+    with pytest.raises(UnknownSymbol):
+        await provider.daily("ZZZZ")
