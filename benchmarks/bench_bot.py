@@ -1,6 +1,6 @@
 """What a server member waits for, and what the event loop suffers, with the real bot.
 
-Run: /tmp/v/bin/python benchmarks/bench_bot.py  [--alone 30] [--burst 20] [--rounds 3]
+Run: .venv/bin/python benchmarks/bench_bot.py  [--alone 30] [--burst 20] [--rounds 3]
 
 The real `RiskonBot` talks to the local Discord stand-in (tests/discord_standin.py) over HTTP and
 a websocket on 127.0.0.1; prices are CSV files (the shared market-data folder when present,

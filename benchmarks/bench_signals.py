@@ -4,8 +4,13 @@
 Run: .venv/bin/python benchmarks/bench_signals.py
 
 Target: the fast path under 10 ms, at least 30x faster than the loop, and both give the same
-events (the script exits non-zero if they differ). Uses ../shared/market-data/^GSPC.csv when
-present (24,777 sessions from 1927), else a seeded random walk of the same length. The loop is
+events (the script exits non-zero if they differ). Times are CPU time of this process
+(process_time): the machine is shared, and wall time would also count the neighbours. The study
+keeps its bootstrap draw (per seed) and its base rates (per target) for the next study, so it is
+timed both ways: cold (both forgotten before every run, as in the first study of a target in a
+process; the ratio uses this) and warm (kept from the previous run). Uses
+../shared/market-data/^GSPC.csv when present (24,777 sessions from 1927), else a seeded random
+walk of the same length. The loop is
 written the way one would first write the definitions of issue 10: one session at a time, a
 window slice per SMA, Wilder's recurrence step by step, the gap rule by hand.
 """
@@ -25,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.analytics import DEFAULT_HORIZONS, event_study  # noqa: E402
+from bot.analytics.events import clear_study_caches  # noqa: E402
 from bot.analytics.signals import parse_signal, signal_events  # noqa: E402
 
 TEXT = "^GSPC close > sma 200 and ^GSPC rsi 14 < 35 and ^GSPC drawdown >= 5%"
@@ -98,11 +104,14 @@ def timed(fn, *args, repeat: int) -> tuple[float, object]:
     return statistics.median(times), out
 
 
-def cpu_time(fn, *args, repeat: int) -> float:
+def cpu_time(fn, *args, repeat: int, cold: bool = False) -> float:
     """Median CPU time of this process: on a shared machine, wall time also counts the
-    neighbours' turns on the cores, CPU time only ours."""
+    neighbours' turns on the cores, CPU time only ours. `cold` forgets the kept bootstrap draw
+    and base rates before each run (outside the timed part)."""
     times = []
     for _ in range(repeat):
+        if cold:
+            clear_study_caches()
         t0 = time.process_time()
         fn(*args)
         times.append(time.process_time() - t0)
@@ -113,26 +122,32 @@ def main() -> int:
     close, source = load_close()
     fast(close)  # warm-up: imports, pandas caches
     t_fast, (events, study) = timed(fast, close, repeat=30)
-    c_fast = cpu_time(fast, close, repeat=30)
-    t_slow_events, loop_events = timed(slow_events, close, repeat=1)
-    t_study, _ = timed(lambda: event_study(close, close, loop_events, DEFAULT_HORIZONS), repeat=5)
-    t_slow = t_slow_events + t_study
-    same = events.equals(loop_events)
+    c_cold = cpu_time(fast, close, repeat=30, cold=True)
+    c_warm = cpu_time(fast, close, repeat=30)
+    c0 = time.process_time()
+    loop_events = slow_events(close)
+    loop_study = event_study(close, close, loop_events, DEFAULT_HORIZONS)
+    c_slow = time.process_time() - c0
+    same = events.equals(loop_events) and loop_study == study
     print(f"data: {source}")
     print(f"signal: {TEXT}  ->  {len(events)} events, study over {len(study.horizons)} horizons")
-    print(f"fast (parse + evaluate + study): {t_fast * 1e3:.2f} ms wall, {c_fast * 1e3:.2f} ms CPU"
-          f"  (target < {BUDGET_MS:.0f} ms)")
+    met = "met" if c_cold < BUDGET_MS / 1e3 else "MISSED"
+    print(f"fast (parse + evaluate + study), CPU: cold {c_cold * 1e3:.2f} ms, "
+          f"warm {c_warm * 1e3:.2f} ms  (target < {BUDGET_MS:.0f} ms, {met} cold); "
+          f"wall, warm {t_fast * 1e3:.2f} ms")  # fmt: skip
     signal = parse_signal(TEXT)
     parts = {
         "parse": cpu_time(parse_signal, TEXT, repeat=30),
         "evaluate": cpu_time(signal_events, signal, {"^GSPC": close}, repeat=30),
-        "study": cpu_time(event_study, close, close, events, DEFAULT_HORIZONS, repeat=30),
-    }
+        "study cold": cpu_time(event_study, close, close, events, DEFAULT_HORIZONS, repeat=30,
+                               cold=True),
+        "study warm": cpu_time(event_study, close, close, events, DEFAULT_HORIZONS, repeat=30),
+    }  # fmt: skip
     print("  of which (CPU): " + ", ".join(f"{k} {v * 1e3:.2f} ms" for k, v in parts.items()))
-    print(f"row-by-row loop + the same study: {t_slow * 1e3:.0f} ms")
-    ratio = t_slow / t_fast
-    print(f"ratio: {ratio:.0f}x  (target >= {RATIO:.0f}x)")
-    print(f"same events: {same}")
+    print(f"row-by-row loop + the same study, CPU: {c_slow * 1e3:.0f} ms")
+    ratio = c_slow / c_cold
+    print(f"ratio (CPU, against the cold fast path): {ratio:.0f}x  (target >= {RATIO:.0f}x)")
+    print(f"same events (and the same study): {same}")
     if not same:
         print("MISMATCH: the loop and the vectorized signal disagree", file=sys.stderr)
         return 1

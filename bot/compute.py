@@ -48,11 +48,18 @@ def warm_up() -> None:
     which otherwise adds 6-17 ms spikes to renders.
     """
     import gc
+    import importlib
+    import pkgutil
 
     import pandas as pd
 
-    import bot.insights  # noqa: F401
+    import bot.answers
     from bot.charts import ath_chart, event_chart, quote_chart
+
+    # Every answer builder (and through them analytics and charts): the service imports each
+    # one lazily for the terminal's sake; a worker will need them all.
+    for module in pkgutil.iter_modules(bot.answers.__path__, "bot.answers."):
+        importlib.import_module(module.name)
 
     days = pd.bdate_range("2024-01-01", periods=300)
     close = pd.Series(range(100, 400), index=days, dtype=float)

@@ -275,7 +275,9 @@ def from_mapping(raw: dict[str, Any]) -> Config:
             )
         if not isinstance(values, dict):
             raise ConfigError(f"[{section}] must be a table of settings.")
-        section_type = known[section].default_factory()  # type: ignore[misc]
+        factory = known[section].default_factory
+        assert callable(factory), "every Config section is a field with a default_factory"
+        section_type = factory()
         defaults = {f.name: getattr(section_type, f.name) for f in dataclasses.fields(section_type)}
         changes = {}
         for key, value in values.items():

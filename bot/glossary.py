@@ -175,8 +175,8 @@ TERMS: tuple[Term, ...] = (
 
 _BY_NAME: dict[str, Term] = {}
 for _term in TERMS:
-    for _key in (_term.name, *_term.aliases):
-        _BY_NAME.setdefault(_key.lower(), _term)
+    for _alias in (_term.name, *_term.aliases):
+        _BY_NAME.setdefault(_alias.lower(), _term)
 
 
 def _key(text: str) -> str:

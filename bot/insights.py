@@ -4,7 +4,9 @@ Why a service between cogs and analytics: Discord and the terminal must give the
 neither may compute anything. The service validates options (so a bad horizon reads the same in
 both), fetches prices through the cache (await only), and hands the pure compute-and-render step
 to an executor (the bot's worker processes, `bot/compute.py`; a thread in the terminal): pandas on
-40-year series and matplotlib never run on the event loop.
+40-year series and matplotlib never run on the event loop. Each method imports its answer
+builder when first called: a terminal question loads only the one it asks
+(`benchmarks/bench_startup.py`); the bot's workers import them all up front.
 """
 
 from __future__ import annotations
@@ -19,14 +21,8 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal, TypeVar
 
 from bot import defaults
-from bot.analytics.signals import DEFAULT_GAP, Signal, parse_signal
-from bot.answers.after import answer_signal_after, event_signal
-from bot.answers.ath import answer_ath
-from bot.answers.brief import BriefInputs, answer_brief
-from bot.answers.corr import answer_correlation
+from bot.analytics.signals import DEFAULT_GAP, Signal, event_signal, parse_signal
 from bot.answers.model import Insight, Table
-from bot.answers.quote import CHART_RANGES, answer_quote
-from bot.answers.signal import answer_signal
 from bot.defaults import HORIZON_RANGE, LOOKBACK_RANGE, MIN_GAP_RANGE, WINDOW_RANGE
 from bot.errors import BadInput, DataUnavailable, RiskonError, UnknownSymbol, UserError
 from bot.market.symbols import Asset, resolve
@@ -137,6 +133,8 @@ class Insights:
     async def ath(self, symbol: str, *, today: date | None = None) -> Insight:
         """`today`: the date the answer is for (default: today in UTC); data more than three
         sessions older is said to be old in the first line."""
+        from bot.answers.ath import answer_ath
+
         asset = resolve(symbol)
         (history,) = await self._histories(asset)
         return await self._offload(answer_ath, asset, history, today=today or utc_today())
@@ -145,6 +143,8 @@ class Insights:
         self, symbol: str, *, today: date | None = None, chart_range: str = "1y"
     ) -> Insight:
         """`chart_range`: what the chart draws, "1m", "1y", "5y" or "max" (the /quote buttons)."""
+        from bot.answers.quote import CHART_RANGES, answer_quote
+
         if chart_range not in CHART_RANGES:
             raise BadInput(
                 f"The chart range must be one of {', '.join(CHART_RANGES)}, not {chart_range!r}."
@@ -167,6 +167,8 @@ class Insights:
     ) -> Insight:
         """What `target` did after every event of `trigger`: a signal ('^VIX close > 30') or a
         bare symbol, which means its fresh ATHs (or breakouts with event='breakout')."""
+        from bot.answers.after import answer_signal_after
+
         chosen = parse_horizons(horizons)
         signal = after_signal(trigger, min_gap=min_gap, event=event, lookback=lookback)
         target_asset = resolve(target)
@@ -187,6 +189,8 @@ class Insights:
     async def signal(self, text: str) -> Insight:
         """When a signal fired: its events, rate, whether it holds today, and a chart. A bare
         symbol means its fresh all-time highs, as in /after."""
+        from bot.answers.signal import answer_signal
+
         signal = after_signal(text)
         assets = {s: resolve(s) for s in signal.symbols}
         fetched = await self._histories(*assets.values())
@@ -195,6 +199,8 @@ class Insights:
         )
 
     async def correlation(self, a: str, b: str, *, window: int = defaults.CORR_WINDOW) -> Insight:
+        from bot.answers.corr import answer_correlation
+
         check_range("The window", window, WINDOW_RANGE, "sessions")
         asset_a, asset_b = resolve(a), resolve(b)
         if asset_a.symbol == asset_b.symbol:
@@ -264,6 +270,8 @@ class Insights:
 
         `today` is the brief's date (default: today in UTC): a series more than three sessions
         behind it is dated in its line and kept out of the headline."""
+        from bot.answers.brief import BriefInputs, answer_brief
+
         if not watchlist:
             raise BadInput("The watchlist is empty; add symbols with /config watchlist add.")
         arrived, failures = await self._gather_histories(list(dict.fromkeys(watchlist)))

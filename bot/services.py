@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.config import Config
 from bot.insights import Insights
+from bot.market.base import PriceProvider
 from bot.market.csvdir import CsvProvider
-from bot.market.data import MacroData, MarketData
+from bot.market.data import MacroData, MarketData, utc_now
 from bot.store import Store
 
 
@@ -21,22 +24,35 @@ class Services:
 
 
 def build_services(
-    config: Config, store: Store, *, csv_dir: str | None = None, persist: bool = True
+    config: Config,
+    store: Store,
+    *,
+    csv_dir: str | None = None,
+    persist: bool = True,
+    clock: Callable[[], datetime] | None = None,
+    yahoo_session: Any | None = None,
 ) -> Services:
     """Wire providers, cache and the insights service. `csv_dir` overrides `[data] csv_dir`;
-    `persist=False` keeps fetched bars out of the store (see `MarketData`).
+    `persist=False` keeps fetched bars out of the store (see `MarketData`). `clock`: the
+    bot's one clock, so a cache's age and the scheduler's time agree (default: the wall
+    clock). `yahoo_session`: the HTTP session Yahoo is asked through (None: yfinance's own);
+    the one seam where tests put a fake Yahoo, at the network boundary.
 
     Each provider's module is imported only when it is used: yfinance and aiohttp take as long
     to import as pandas does, and a terminal question on CSV files needs neither."""
     data = config.data
     folder = csv_dir or (data.csv_dir if data.provider == "csv" else "")
+    provider: PriceProvider
     if folder:
         provider = CsvProvider(Path(folder))
     else:
         from bot.market.yahoo import YahooProvider
 
         provider = YahooProvider(
-            data_dir=Path(data.dir), timeout=data.yahoo_timeout, retries=data.yahoo_retries
+            data_dir=Path(data.dir),
+            timeout=data.yahoo_timeout,
+            retries=data.yahoo_retries,
+            session=yahoo_session,
         )
     market = MarketData(
         store,
@@ -45,6 +61,7 @@ def build_services(
         max_age_crypto=timedelta(minutes=data.max_age_crypto_minutes),
         memory_symbols=data.memory_symbols,
         persist=persist,
+        clock=clock or utc_now,
     )
     macro = None
     if config.fred.enabled:

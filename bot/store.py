@@ -34,7 +34,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequen
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import aiosqlite
 
@@ -497,7 +497,8 @@ class SqliteStore(Store):
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         async with self._lock:
             async with self.db.execute(sql, tuple(params)) as cursor:
-                return list(await cursor.fetchall())  # plain tuples: no row_factory is set
+                # Plain tuples: no row_factory is set (aiosqlite types rows as sqlite3.Row).
+                return cast(list[tuple[Any, ...]], list(await cursor.fetchall()))
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> tuple[Any, ...] | None:
         async with self._lock:

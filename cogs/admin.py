@@ -18,13 +18,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.adapter.options import SymbolTransformer
+from bot.adapter.app import RiskonBot
+from bot.adapter.options import SymbolTransformer, guild_id_of, guild_of
 from bot.defaults import DEFAULT_TARGET
 from bot.errors import BadInput, RiskonError
 from bot.market.symbols import Asset, resolve
 from bot.scheduling import brieflog
 from bot.scheduling.schedule import next_run, parse_hhmm, parse_timezone, timezone_choices
-from bot.settings import MAX_WATCHLIST, GuildSettings
+from bot.settings import MAX_WATCHLIST, GuildSettings, GuildSettingsRepo
 
 #: What riskon needs in the brief channel, with the names Discord's UI shows.
 NEEDED = (
@@ -100,6 +101,7 @@ def describe(settings: GuildSettings, now: datetime | None = None) -> discord.Em
 class AdminSymbol(SymbolTransformer):
     """A symbol option whose suggestions only people with Manage Server see."""
 
+    # discord.py's base takes and returns any option type; this option is a string.
     async def autocomplete(  # type: ignore[override]
         self, interaction: discord.Interaction, value: str
     ) -> list[app_commands.Choice[str]]:
@@ -119,15 +121,15 @@ class Admin(commands.Cog):
         name="watchlist", description="The symbols the daily brief covers", parent=config
     )
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: RiskonBot) -> None:
         self.bot = bot
 
     @property
-    def settings(self):
-        return self.bot.settings  # type: ignore[attr-defined]
+    def settings(self) -> GuildSettingsRepo:
+        return self.bot.settings
 
     def _now(self) -> datetime:
-        return self.bot.clock()  # type: ignore[attr-defined]
+        return self.bot.clock()
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.guild is None:
@@ -151,16 +153,16 @@ class Admin(commands.Cog):
     @config.command(name="show", description="Show this server's riskon settings.")
     async def show(self, interaction: discord.Interaction) -> None:
         await self._defer(interaction)
-        settings = await self.settings.get(interaction.guild_id)
+        settings = await self.settings.get(guild_id_of(interaction))
         embed = describe(settings, self._now())
-        last = await brieflog.latest(self.bot.store, interaction.guild_id)  # type: ignore[attr-defined]
+        last = await brieflog.latest(self.bot.store, guild_id_of(interaction))
         if last is not None and last.status in ("failed", "skipped"):
             embed.add_field(
                 name="Last brief", value=f"{last.day}: {last.status}, {last.detail}", inline=False
             )
         from cogs.alerts import paused_summary
 
-        paused = await paused_summary(self.bot.store, interaction.guild_id)  # type: ignore[attr-defined]
+        paused = await paused_summary(self.bot.store, guild_id_of(interaction))
         if paused:
             embed.add_field(name="Alerts paused", value=paused, inline=False)
         await interaction.followup.send(
@@ -170,7 +172,7 @@ class Admin(commands.Cog):
     @config.command(name="channel", description="Where the daily brief is posted.")
     @app_commands.describe(channel="A text channel riskon can post in (it checks its permissions)")
     async def channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
-        missing = missing_permissions(channel, interaction.guild.me)
+        missing = missing_permissions(channel, guild_of(interaction).me)
         if missing:
             raise BadInput(
                 f"riskon can't post briefs in #{channel.name}: it lacks "
@@ -178,7 +180,7 @@ class Admin(commands.Cog):
             )
         await self._defer(interaction)
         settings = await self.settings.update(
-            interaction.guild_id, channel_id=channel.id, disabled_reason=None
+            guild_id_of(interaction), channel_id=channel.id, disabled_reason=None
         )
         await self._done(interaction, f"Briefs will go to {channel.mention}.", settings)
 
@@ -187,7 +189,7 @@ class Admin(commands.Cog):
     async def time(self, interaction: discord.Interaction, time: str) -> None:
         post_time = parse_hhmm(time)  # a typo is answered at once, before deferring
         await self._defer(interaction)
-        settings = await self.settings.update(interaction.guild_id, post_time=post_time)
+        settings = await self.settings.update(guild_id_of(interaction), post_time=post_time)
         await self._done(
             interaction, f"Briefs will be posted at {schedule_words(settings)}.", settings
         )
@@ -200,7 +202,7 @@ class Admin(commands.Cog):
         await self._defer(interaction)
         # Reading tzdata (and, for an abbreviation, every zone's rules) is file I/O: off the loop.
         chosen = await asyncio.to_thread(parse_timezone, zone)
-        settings = await self.settings.update(interaction.guild_id, timezone=chosen)
+        settings = await self.settings.update(guild_id_of(interaction), timezone=chosen)
         await self._done(interaction, f"Time zone set to {settings.timezone}.", settings)
 
     @timezone.autocomplete("zone")
@@ -217,7 +219,7 @@ class Admin(commands.Cog):
         self, interaction: discord.Interaction, state: Literal["on", "off"]
     ) -> None:
         await self._defer(interaction)
-        settings = await self.settings.update(interaction.guild_id, weekdays_only=state == "on")
+        settings = await self.settings.update(guild_id_of(interaction), weekdays_only=state == "on")
         days = "on weekdays only" if settings.weekdays_only else "every day"
         await self._done(interaction, f"Briefs will be posted {days}.", settings)
 
@@ -233,10 +235,12 @@ class Admin(commands.Cog):
     ) -> None:
         await self._defer(interaction)
         try:  # a target with no prices would turn every default question into an error
-            await self.bot.services.market.daily(symbol.symbol)  # type: ignore[attr-defined]
+            await self.bot.services.market.daily(symbol.symbol)
         except RiskonError as exc:
             raise BadInput(f"{symbol.symbol} was not set as the default target: {exc}") from exc
-        settings = await self.settings.update(interaction.guild_id, default_target=symbol.symbol)
+        settings = await self.settings.update(
+            guild_id_of(interaction), default_target=symbol.symbol
+        )
         await self._done(
             interaction, f"Questions that name no target now follow {symbol.label}.", settings
         )
@@ -249,7 +253,7 @@ class Admin(commands.Cog):
         symbol: app_commands.Transform[Asset, AdminSymbol],
     ) -> None:
         await self._defer(interaction)
-        current = (await self.settings.get(interaction.guild_id)).watchlist
+        current = (await self.settings.get(guild_id_of(interaction))).watchlist
         if symbol.symbol in current:
             raise BadInput(f"{symbol.symbol} is already on the watchlist.")
         if len(current) >= MAX_WATCHLIST:
@@ -257,11 +261,11 @@ class Admin(commands.Cog):
                 f"The watchlist holds at most {MAX_WATCHLIST} symbols; remove one first."
             )
         try:  # a symbol with no prices would only ever be a "missing" line in every brief
-            await self.bot.services.market.daily(symbol.symbol)  # type: ignore[attr-defined]
+            await self.bot.services.market.daily(symbol.symbol)
         except RiskonError as exc:
             raise BadInput(f"{symbol.symbol} was not added: {exc}") from exc
         settings = await self.settings.update(
-            interaction.guild_id, watchlist=(*current, symbol.symbol)
+            guild_id_of(interaction), watchlist=(*current, symbol.symbol)
         )
         await self._done(interaction, f"Added {symbol.label} to the watchlist.", settings)
 
@@ -269,7 +273,7 @@ class Admin(commands.Cog):
     @app_commands.describe(symbol="One of this server's watchlist symbols")
     async def watchlist_remove(self, interaction: discord.Interaction, symbol: str) -> None:
         await self._defer(interaction)
-        current = (await self.settings.get(interaction.guild_id)).watchlist
+        current = (await self.settings.get(guild_id_of(interaction))).watchlist
         wanted = symbol.strip().upper()
         if wanted not in current:
             try:
@@ -280,7 +284,7 @@ class Admin(commands.Cog):
             listed = ", ".join(current) or "it is empty"
             raise BadInput(f"{symbol.strip()} is not on the watchlist ({listed}).")
         settings = await self.settings.update(
-            interaction.guild_id, watchlist=tuple(s for s in current if s != wanted)
+            guild_id_of(interaction), watchlist=tuple(s for s in current if s != wanted)
         )
         await self._done(interaction, f"Removed {wanted} from the watchlist.", settings)
 
@@ -291,7 +295,7 @@ class Admin(commands.Cog):
         """The server's own list: removing something not on it is never the intent."""
         if not manages_server(interaction) or interaction.guild_id is None:
             return []
-        listed = (await self.settings.get(interaction.guild_id)).watchlist
+        listed = (await self.settings.get(guild_id_of(interaction))).watchlist
         typed = current.strip().upper()
         return [app_commands.Choice(name=s, value=s) for s in listed if typed in s.upper()][:25]
 
@@ -299,34 +303,36 @@ class Admin(commands.Cog):
     @app_commands.describe(state="on: post the daily brief in the chosen channel; off: stop")
     async def brief(self, interaction: discord.Interaction, state: Literal["on", "off"]) -> None:
         await self._defer(interaction)
-        current = await self.settings.get(interaction.guild_id)
-        if state == "on" and current.channel_id is None:
-            raise BadInput("Choose a channel first with /config channel, then turn briefs on.")
+        current = await self.settings.get(guild_id_of(interaction))
         if state == "on":
+            if current.channel_id is None:
+                raise BadInput(
+                    "Choose a channel first with /config channel, then turn briefs on."
+                )
             # Re-check before re-enabling (a pause names what was missing): fail here, not at
             # the next brief.
-            channel = interaction.guild.get_channel(current.channel_id)
+            channel = guild_of(interaction).get_channel(current.channel_id)
             if channel is None:
                 raise BadInput(
                     "The brief's channel no longer exists; choose one with /config channel."
                 )
-            missing = missing_permissions(channel, interaction.guild.me)
+            missing = missing_permissions(channel, guild_of(interaction).me)
             if missing:
                 raise BadInput(
                     f"riskon still lacks {', '.join(missing)} in #{channel.name}. Grant that, "
                     "then run /config brief on again."
                 )
         settings = await self.settings.update(
-            interaction.guild_id, brief_enabled=state == "on", disabled_reason=None
+            guild_id_of(interaction), brief_enabled=state == "on", disabled_reason=None
         )
         await self._done(interaction, f"Daily brief is {state}.", settings)
 
     @config.command(name="reset", description="Forget this server's settings (back to defaults).")
     async def reset(self, interaction: discord.Interaction) -> None:
         await self._defer(interaction)
-        settings = await self.settings.reset(interaction.guild_id)
+        settings = await self.settings.reset(guild_id_of(interaction))
         await self._done(interaction, "Settings reset to defaults; the brief is off.", settings)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: RiskonBot) -> None:
     await bot.add_cog(Admin(bot))

@@ -11,14 +11,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
+from typing import cast
 
 import discord
 from discord import app_commands, ui
 from discord.ext import commands, tasks
 
 from bot.adapter import views
+from bot.adapter.app import RiskonBot
 from bot.adapter.embeds import insight_embed
-from bot.adapter.options import Symbol
+from bot.adapter.options import Symbol, guild_id_of, guild_of
 from bot.adapter.poster import AlertPoster, alert_text, missing_permissions
 from bot.analytics.signals import parse_signal
 from bot.errors import BadInput
@@ -27,6 +29,7 @@ from bot.market.symbols import resolve
 from bot.scheduling import alertstore
 from bot.scheduling.alerts import Firing, SignalRecord, latest_final, signal_record
 from bot.scheduling.alertstore import Alert
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +84,7 @@ class AlertMeButton(ui.DynamicItem[ui.Button], template=views._after_template("a
         ))
 
     @classmethod
-    async def from_custom_id(cls, interaction, item, match, /):  # type: ignore[override]
+    async def from_custom_id(cls, interaction, item, match, /):
         return cls(views._query_from(match))
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -93,10 +96,15 @@ class AlertMeButton(ui.DynamicItem[ui.Button], template=views._after_template("a
             return
         if self.query.lost:
             raise BadInput("This button has expired; add the alert with /alert add.")
-        cog = interaction.client.get_cog("Alerts")  # type: ignore[attr-defined]
+        client = interaction.client
+        cog = client.get_cog("Alerts") if isinstance(client, RiskonBot) else None
+        if cog is None:  # the button is registered only while the cog is loaded
+            raise RuntimeError("the Alerts cog is not loaded")
         signal = after_signal(self.query.trigger, min_gap=self.query.min_gap,
                               event=self.query.event)
-        await cog.add_flow(interaction, signal.canonical, self.query.target, None, None)
+        # Not isinstance: each load of an extension is a new module, with a new Alerts class.
+        alerts = cast(Alerts, cog)
+        await alerts.add_flow(interaction, signal.canonical, self.query.target, None, None)
 
 
 class Alerts(commands.Cog):
@@ -107,20 +115,20 @@ class Alerts(commands.Cog):
         default_permissions=discord.Permissions(manage_guild=True),
     )
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: RiskonBot) -> None:
         self.bot = bot
-        self.config = bot.config.alerts  # type: ignore[attr-defined]
+        self.config = bot.config.alerts
         self.poster = AlertPoster(
             bot,
             grace=timedelta(hours=self.config.grace_hours),
             concurrency=self.config.concurrency,
-            clock=bot.clock,  # type: ignore[attr-defined]
+            clock=bot.clock,
         )
         self.loop.change_interval(minutes=self.config.check_minutes)
 
     @property
-    def store(self):
-        return self.bot.store  # type: ignore[attr-defined]
+    def store(self) -> Store:
+        return self.bot.store
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(AlertMeButton)
@@ -155,8 +163,8 @@ class Alerts(commands.Cog):
     # --- add ----------------------------------------------------------------------------------
 
     async def _record(self, canonical: str, symbols: tuple[str, ...]) -> SignalRecord:
-        now = self.bot.clock()  # type: ignore[attr-defined]
-        market = self.bot.services.market  # type: ignore[attr-defined]
+        now = self.bot.clock()
+        market = self.bot.services.market
         histories = await asyncio.gather(
             *(market.daily(s, fresh_since=latest_final(s, now)) for s in symbols)
         )
@@ -171,9 +179,10 @@ class Alerts(commands.Cog):
         and the "Alert me when this happens" button."""
         parsed = parse_signal(signal)
         target_symbol = resolve(target).symbol if target else parsed.trigger
-        channel = channel or interaction.channel
-        if not isinstance(channel, discord.TextChannel):
+        chosen = channel or interaction.channel
+        if not isinstance(chosen, discord.TextChannel):
             raise BadInput("Pick a text channel for the alert with the channel option.")
+        channel = chosen
         missing = missing_permissions(channel)
         if missing:
             raise BadInput(
@@ -182,7 +191,7 @@ class Alerts(commands.Cog):
             )
         if role is not None and role.is_default():
             raise BadInput("An alert may mention a role, not @everyone: pick a role.")
-        existing = await alertstore.of_guild(self.store, interaction.guild_id)
+        existing = await alertstore.of_guild(self.store, guild_id_of(interaction))
         limit = self.config.max_per_server
         if len(existing) >= limit:
             raise BadInput(
@@ -196,9 +205,9 @@ class Alerts(commands.Cog):
                            "Make it rarer, e.g. a higher threshold or another clause.")
         insight = await self.poster.render(parsed.canonical, target_symbol)
         alert = await alertstore.add(
-            self.store, guild_id=interaction.guild_id, channel_id=channel.id,
+            self.store, guild_id=guild_id_of(interaction), channel_id=channel.id,
             role_id=role.id if role else None, signal=parsed.canonical, target=target_symbol,
-            created_by=interaction.user.id, now=self.bot.clock(),  # type: ignore[attr-defined]
+            created_by=interaction.user.id, now=self.bot.clock(),
             since_session=record.latest_session, limit=limit,
         )
         mention = f", mentioning {role.mention}" if role else ""
@@ -208,11 +217,11 @@ class Alerts(commands.Cog):
         embed, file = insight_embed(insight)
         # The line as it would have read on its latest event (or the latest session).
         preview = Firing(alert.signal, alert.target, record.last_event or record.latest_session,
-                         self.bot.clock(), False, (alert,))  # type: ignore[attr-defined]
+                         self.bot.clock(), False, (alert,))
         content = f"{text}\n>>> {alert_text(alert, preview)}"
         await interaction.followup.send(
             content[:2000], embed=embed, ephemeral=True,
-            allowed_mentions=discord.AllowedMentions.none(), **({"file": file} if file else {}),
+            allowed_mentions=discord.AllowedMentions.none(), file=file or discord.utils.MISSING,
         )
 
     @alert.command(name="add", description="Post the study in a channel each time a signal fires.")
@@ -232,12 +241,12 @@ class Alerts(commands.Cog):
 
     @alert.command(name="list", description="This server's alerts, and whether they are paused.")
     async def list_(self, interaction: discord.Interaction) -> None:
-        alerts = await alertstore.of_guild(self.store, interaction.guild_id)
+        alerts = await alertstore.of_guild(self.store, guild_id_of(interaction))
         if not alerts:
             await interaction.response.send_message(
                 "No alerts yet: add one with /alert add signal:<signal>.", ephemeral=True)
             return
-        missed = await alertstore.not_posted(self.store, interaction.guild_id)
+        missed = await alertstore.not_posted(self.store, guild_id_of(interaction))
         lines = list_lines(alerts, missed)
         text, shown = "", 0
         for line in lines:
@@ -253,7 +262,7 @@ class Alerts(commands.Cog):
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     async def _own(self, interaction: discord.Interaction, alert_id: int) -> Alert:
-        alert = await alertstore.get(self.store, interaction.guild_id, alert_id)
+        alert = await alertstore.get(self.store, guild_id_of(interaction), alert_id)
         if alert is None:
             raise BadInput(f"This server has no alert #{alert_id}; see /alert list.")
         return alert
@@ -262,7 +271,7 @@ class Alerts(commands.Cog):
     @app_commands.describe(id="The alert's number (see /alert list)")
     async def remove(self, interaction: discord.Interaction, id: int) -> None:
         alert = await self._own(interaction, id)
-        await alertstore.remove(self.store, interaction.guild_id, alert.id)
+        await alertstore.remove(self.store, guild_id_of(interaction), alert.id)
         await interaction.response.send_message(
             f"Removed alert #{alert.id} (`{alert.signal}` → {alert.target}).", ephemeral=True)
 
@@ -276,12 +285,12 @@ class Alerts(commands.Cog):
         insight = await self.poster.render(alert.signal, alert.target)
         embed, file = insight_embed(insight)
         session = record.last_event or record.latest_session
-        firing = Firing(alert.signal, alert.target, session, self.bot.clock(), False, (alert,))  # type: ignore[attr-defined]
+        firing = Firing(alert.signal, alert.target, session, self.bot.clock(), False, (alert,))
         await interaction.followup.send(
             f"Test of alert #{alert.id} (nobody was notified; it {record.fired_text()}), "
             f"as its post read on {session.isoformat()}:\n>>> {alert_text(alert, firing)}",
             embed=embed, ephemeral=True, allowed_mentions=discord.AllowedMentions.none(),
-            **({"file": file} if file else {}),
+            file=file or discord.utils.MISSING,
         )
 
     @alert.command(name="resume", description="Resume a paused alert once its channel works.")
@@ -290,7 +299,7 @@ class Alerts(commands.Cog):
         alert = await self._own(interaction, id)
         if not alert.paused:
             raise BadInput(f"Alert #{alert.id} is not paused.")
-        channel = interaction.guild.get_channel(alert.channel_id)
+        channel = guild_of(interaction).get_channel(alert.channel_id)
         if not isinstance(channel, discord.TextChannel):
             raise BadInput(f"Alert #{alert.id}'s channel no longer exists; remove the alert "
                            "and add it again with another channel.")
@@ -298,7 +307,7 @@ class Alerts(commands.Cog):
         if missing:
             raise BadInput(f"riskon still lacks {', '.join(missing)} in #{channel.name}. "
                            "Grant that, then run /alert resume again.")
-        await alertstore.resume(self.store, interaction.guild_id, alert.id)
+        await alertstore.resume(self.store, guild_id_of(interaction), alert.id)
         await interaction.response.send_message(
             f"Alert #{alert.id} resumed: it posts in {channel.mention} again.", ephemeral=True)
 
@@ -312,7 +321,7 @@ class Alerts(commands.Cog):
             return []
         typed = current.strip().lstrip("#").lower()
         choices = []
-        for a in await alertstore.of_guild(self.store, interaction.guild_id):
+        for a in await alertstore.of_guild(self.store, guild_id_of(interaction)):
             name = f"#{a.id} {a.signal} → {a.target}" + (" (paused)" if a.paused else "")
             if typed and typed not in name.lower():
                 continue
@@ -320,5 +329,5 @@ class Alerts(commands.Cog):
         return choices[:25]
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: RiskonBot) -> None:
     await bot.add_cog(Alerts(bot))

@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.adapter.app import RiskonBot
 from bot.adapter.embeds import insight_embed
 from bot.adapter.options import cooldown
 from bot.adapter.tree import explain, reply_privately
@@ -39,6 +40,7 @@ class OtherReadings(discord.ui.View):
             button: discord.ui.Button[OtherReadings] = discord.ui.Button(
                 label=reading.label, style=discord.ButtonStyle.secondary, row=0
             )
+            # discord.py's documented way to give one Button its own callback.
             button.callback = self._press(cog, reading)  # type: ignore[method-assign]
             button.custom_id = f"riskon:ask:{index}:{id(self):x}"
             self.add_item(button)
@@ -53,6 +55,7 @@ class OtherReadings(discord.ui.View):
     async def on_error(
         self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item
     ) -> None:
+        # Wrapped as a command's failure, for explain(); a button press has no command.
         wrapped = app_commands.CommandInvokeError(interaction.command, error)  # type: ignore[arg-type]
         message = explain(wrapped)
         if message is None:
@@ -62,13 +65,13 @@ class OtherReadings(discord.ui.View):
 
 
 class Ask(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: RiskonBot) -> None:
         self.bot = bot
 
     async def _settings(self, interaction: discord.Interaction):
         if interaction.guild_id is None:
             return None
-        return await self.bot.settings.get(interaction.guild_id)  # type: ignore[attr-defined]
+        return await self.bot.settings.get(interaction.guild_id)
 
     @app_commands.command(
         name="ask", description="Ask in plain words, e.g. is the russell at an all time high?"
@@ -102,9 +105,9 @@ class Ask(commands.Cog):
             await interaction.response.defer(thinking=True)
         settings = await self._settings(interaction)
         watchlist = (settings.watchlist if settings is not None else ()) or (
-            self.bot.config.brief.watchlist  # type: ignore[attr-defined]
+            self.bot.config.brief.watchlist
         )
-        insight = await answer_reading(self.bot.insights, reading, watchlist=watchlist)  # type: ignore[attr-defined]
+        insight = await answer_reading(self.bot.insights, reading, watchlist=watchlist)
         embed, file = insight_embed(insight)
         content = read_as_line(reading, code=True)
         kwargs: dict = {"content": content, "embed": embed}
@@ -116,5 +119,5 @@ class Ask(commands.Cog):
         await interaction.followup.send(**kwargs)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: RiskonBot) -> None:
     await bot.add_cog(Ask(bot))

@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from bot.adapter.app import RiskonBot
 from bot.adapter.options import answer, cooldown
 from bot.adapter.poster import BriefPoster
 from bot.scheduling import postlog
@@ -21,14 +22,14 @@ HEARTBEAT_SECONDS = postlog.HEARTBEAT.total_seconds()
 
 
 class Brief(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: RiskonBot) -> None:
         self.bot = bot
-        config = bot.config.brief  # type: ignore[attr-defined]
+        config = bot.config.brief
         self.poster = BriefPoster(
             bot,
             grace=timedelta(hours=config.grace_hours),
             concurrency=config.concurrency,
-            clock=bot.clock,  # type: ignore[attr-defined]
+            clock=bot.clock,
         )
 
     async def cog_load(self) -> None:
@@ -73,9 +74,9 @@ class Brief(commands.Cog):
         if interaction.guild_id is not None:
             watchlist = (await self.bot.settings.get(interaction.guild_id)).watchlist
         else:
-            watchlist = self.bot.config.brief.watchlist  # type: ignore[attr-defined]
+            watchlist = self.bot.config.brief.watchlist
         await answer(interaction, lambda: self.bot.insights.brief(watchlist))
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: RiskonBot) -> None:
     await bot.add_cog(Brief(bot))

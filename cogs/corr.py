@@ -7,13 +7,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import defaults
+from bot.adapter.app import RiskonBot
 from bot.adapter.options import Symbol, answer, cooldown
 from bot.errors import BadInput
 from bot.insights import WINDOW_RANGE
 
 
 class Correlation(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: RiskonBot) -> None:
         self.bot = bot
 
     @app_commands.command(name="corr", description="Correlation of two assets' daily returns.")
@@ -37,5 +38,5 @@ class Correlation(commands.Cog):
         )
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: RiskonBot) -> None:
     await bot.add_cog(Correlation(bot))

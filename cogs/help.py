@@ -11,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import glossary
+from bot.adapter.app import RiskonBot
 from bot.errors import BadInput
 
 COMMANDS = (
@@ -28,7 +29,7 @@ COMMANDS = (
 
 
 class Help(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: RiskonBot) -> None:
         self.bot = bot
 
     @app_commands.command(
@@ -39,7 +40,7 @@ class Help(commands.Cog):
         if topic:
             await interaction.response.send_message(embed=term_embed(topic), ephemeral=True)
             return
-        config = self.bot.config.data  # type: ignore[attr-defined]
+        config = self.bot.config.data
         source = (
             "a local folder of CSV files"
             if config.provider == "csv"
@@ -93,5 +94,5 @@ def term_embed(topic: str) -> discord.Embed:
     return embed
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: RiskonBot) -> None:
     await bot.add_cog(Help(bot))

@@ -7,11 +7,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter import views
+from bot.adapter.app import RiskonBot
 from bot.adapter.options import Symbol, cooldown
 
 
 class Market(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: RiskonBot) -> None:
         self.bot = bot
 
     async def cog_load(self) -> None:
@@ -48,5 +49,5 @@ class Market(commands.Cog):
         )
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: RiskonBot) -> None:
     await bot.add_cog(Market(bot))

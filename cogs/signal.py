@@ -6,12 +6,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.adapter.app import RiskonBot
 from bot.adapter.options import answer, cooldown
 from bot.adapter.signal_option import SignalText
 
 
 class SignalCog(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: RiskonBot) -> None:
         self.bot = bot
 
     @app_commands.command(
@@ -25,5 +26,5 @@ class SignalCog(commands.Cog):
         await answer(interaction, lambda: self.bot.insights.signal(signal))
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: RiskonBot) -> None:
     await bot.add_cog(SignalCog(bot))

@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot import defaults
 from bot.adapter import views
+from bot.adapter.app import RiskonBot
 from bot.adapter.options import Symbol, cooldown
 from bot.adapter.signal_option import SignalText
 from bot.insights import MIN_GAP_RANGE
@@ -28,7 +29,7 @@ horizons_up_to = views.horizons_up_to
 
 
 class Study(commands.Cog):
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: RiskonBot) -> None:
         self.bot = bot
 
     async def cog_load(self) -> None:
@@ -63,5 +64,5 @@ class Study(commands.Cog):
         await views.answer_after(interaction, query)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: RiskonBot) -> None:
     await bot.add_cog(Study(bot))

@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.adapter.app import RiskonBot
 from bot.config import load
@@ -102,6 +103,7 @@ async def riskon(
     *,
     clock: ManualClock | None = None,
     scheduler_seconds: float | None = None,
+    yahoo_session: Any | None = None,
 ) -> AsyncIterator[RiskonBot]:
     """The real bot on `clock` (a fresh ManualClock by default).
 
@@ -110,7 +112,8 @@ async def riskon(
     injected clock: the production scheduler on the test's time.
     """
     config = load(environ={"RISKON_CONFIG": str(config_path)})
-    bot = QuietBot(config, clock=clock or ManualClock(), guild_ready_timeout=0.05)
+    bot = QuietBot(config, clock=clock or ManualClock(), guild_ready_timeout=0.05,
+                   yahoo_session=yahoo_session)
     async with running_client(bot, standin, token=TOKEN):
         brief = bot.get_cog("Brief")
         if brief is not None:

@@ -26,6 +26,8 @@ API:
 - `.set_no_data(symbol)`: chart requests for `symbol` get the "No data found" chart error.
 - `.set_empty_quote(symbol)`: the chart answers with `meta` but no timestamps and an empty quote
   (what Yahoo sends for a known symbol with no bars in range).
+- `.answer_with(symbol, status, body, content_type=...)`: chart requests for `symbol` get this
+  raw answer (a 5xx, garbage or truncated JSON, bytes that are not UTF-8); `None` ends it.
 - `.set_outage(True)`: every request raises `requests.ConnectionError` (a network outage).
 - `.set_hang(server, hold=10.0)`: every request is sent for real to `server` (a `HangingServer`
   on 127.0.0.1 that accepts and never answers) with a `hold`-second socket timeout whatever the
@@ -95,6 +97,7 @@ class FakeYahoo:
         self._no_data: set[str] = set()
         self._empty_quote: set[str] = set()
         self._outage = False
+        self._raw: dict[str, tuple[int, dict[str, str], bytes]] = {}
         self._hang: tuple[HangingServer, float] | None = None
 
     # -- configuration -------------------------------------------------------------------------
@@ -114,6 +117,15 @@ class FakeYahoo:
 
     def set_empty_quote(self, symbol: str, on: bool = True) -> None:
         (self._empty_quote.add if on else self._empty_quote.discard)(symbol)
+
+    def answer_with(
+        self, symbol: str, status: int | None, body: bytes = b"",
+        content_type: str = "application/json;charset=utf-8",
+    ) -> None:
+        if status is None:
+            self._raw.pop(symbol, None)
+        else:
+            self._raw[symbol] = (status, {"Content-Type": content_type}, body)
 
     def set_outage(self, on: bool) -> None:
         self._outage = on
@@ -166,6 +178,9 @@ class FakeYahoo:
         return 404, {"Content-Type": "text/html"}, b"<html>not found</html>"
 
     def _chart(self, symbol: str, params: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        if symbol in self._raw:
+            status, headers, body = self._raw[symbol]
+            return status, dict(headers), body
         with self._lock:
             remaining = self._fail_429.get(symbol, 0)
             if remaining > 0:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from datetime import timedelta
 
 import pandas as pd
 import pytest
 
-from bot.market.yahoo import YahooProvider
 from tests.bot_harness import (
     ADMIN_PERMS,
     GENERAL,
@@ -17,6 +17,7 @@ from tests.bot_harness import (
     NO_FILES,
     TOKEN,
     LoopLag,
+    ManualClock,
     private_reply,
     riskon,
     write_config,
@@ -240,25 +241,23 @@ async def yahoo_bot(standin, tmp_path, prices):
         tmp_path / "y.toml", standin, store=tmp_path / "y.sqlite3", prices=prices, extra=""
     )
     text = config.read_text().replace('provider = "csv"', 'provider = "yahoo"')
-    text = text.replace("[data]", "[data]\nmax_age_equity_minutes = 0.001")
+    text = text.replace("[data]", f"[data]\nyahoo_retries = 1\ndir = '{tmp_path / 'data'}'")
     config.write_text(text)
     reset_yfinance(tmp_path / "yf")
     frames = {"^RUT": pd.read_csv(prices / "^RUT.csv", index_col="Date", parse_dates=True)}
     fake = FakeYahoo(frames)
-    async with riskon(standin, config) as running:
-        running.services.market.provider = YahooProvider(
-            data_dir=tmp_path, session=fake.session(), backoff=0, retries=1
-        )
-        running.services.market.failure_backoff = pd.Timedelta(0).to_pytimedelta()
-        yield running, fake
+    clock = ManualClock()
+    async with riskon(standin, config, clock=clock, yahoo_session=fake.session()) as running:
+        yield running, fake, clock
 
 
 async def test_outage_serves_stale_cache_with_its_date(standin, yahoo_bot) -> None:
-    _, fake = yahoo_bot
+    _, fake, clock = yahoo_bot
     first = await public_answer(await slash(standin, "ath", {"symbol": "rut"}, channel_id=GENERAL))
     assert "STALE" not in first.embeds[0]["footer"]["text"]
     fake.set_outage(True)
-    await asyncio.sleep(0.1)  # past the (tiny) max age: the next ask must try Yahoo again
+    # A day on the bot's clock: the cached copy is past its age, the next ask tries Yahoo again.
+    clock.advance(timedelta(days=1))
     stale = await public_answer(
         await slash(standin, "ath", {"symbol": "rut"}, channel_id=GENERAL, user_id=99)
     )
@@ -266,10 +265,11 @@ async def test_outage_serves_stale_cache_with_its_date(standin, yahoo_bot) -> No
     assert "STALE" in embed["footer"]["text"]
     caveats = next(f["value"] for f in embed["fields"] if f["name"] == "Caveats")
     assert "Yahoo" in caveats
+    assert len(fake.history_calls("^RUT")) >= 2  # it did ask again, and Yahoo failed
 
 
 async def test_outage_without_cache_names_the_source(standin, yahoo_bot) -> None:
-    _, fake = yahoo_bot
+    _, fake, _ = yahoo_bot
     fake.set_outage(True)
     ix = await slash(standin, "ath", {"symbol": "rut"}, channel_id=GENERAL)
     await ix.wait_callback(5)

@@ -132,6 +132,8 @@ def _scaled(s: pd.Series, last: float) -> pd.Series:
 
 LONG_TITLE = ("Bitcoin (BTC-USD) after fresh all-time highs of the Russell 2000 (^RUT), "
               "a gap of 63 sessions")
+LONG_SIGNAL_TITLE = ("^GSPC: close above its 200-day average, RSI 14 below 35 and a drawdown "
+                     "of at least 5% (gap 63 sessions)")
 LONG_FOOT = ("Source: Yahoo Finance (stale: cached 3 days ago, the provider did not answer) "
              "· as of 2024-01-02 · past results say little about the future")
 
@@ -153,7 +155,10 @@ STRESS = {
                                   lookback=None)],
     # ~35 years from 100 to ~25,000: a log axis and a five-digit price tag.
     "signal": [lambda: render_signal(n=9000, seed=3, drift=0.0006,
-                                     title="^RUT: RSI 14 below 30 (gap 63 sessions)")],
+                                     title="^RUT: RSI 14 below 30 (gap 63 sessions)"),
+               # a 3-clause definition as the title: it wraps, and so do subtitle and footer
+               lambda: render_signal(n=9000, seed=3, drift=0.0006, title=LONG_SIGNAL_TITLE,
+                                     subtitle=LONG_TITLE, footer=LONG_FOOT)],
     "brief": [lambda: brief_chart([(f"SYMBOL-{i}-LONGNAME", walk(2000, i) * 10 ** (i % 6))
                                    for i in range(16)], title=LONG_TITLE, footer=LONG_FOOT),
               lambda: brief_chart([("^GSPC", walk(600, 1))], title="Brief", footer=FOOT)],

@@ -113,3 +113,17 @@ def test_fixed_header_and_footer_heights_match_one_line_of_text() -> None:
     assert theme.HEADER_PX_NO_SUB == math.ceil(theme.header(fresh(), "BTC after ^RUT highs"))
     assert theme.HEADER_PX == math.ceil(theme.header(fresh(), "A title", "A (subtitle) $5"))
     assert theme.FOOTER_PX == math.ceil(theme.footer(fresh(), "Source: Yahoo · as of 2024"))
+
+
+@pytest.mark.parametrize("i", range(len(STRESS["signal"])))
+def test_signal_header_and_footer_clear_the_panels(monkeypatch, i: int) -> None:
+    """The panels sit below the header and above the footer at the heights those actually
+    took: a wrapped 2- or 3-line title (a signal's title is its whole definition) would
+    otherwise cover the price panel, and a wrapped footer the date labels."""
+    fig, _ = drawn(monkeypatch, STRESS["signal"][i])
+    renderer = fig.canvas.get_renderer()
+    assert len(fig.axes) == 2 and len(fig.texts) >= 2  # two panels; header and footer
+    for text in fig.texts:
+        box = text.get_window_extent(renderer)
+        for ax in fig.axes:  # the panel with its tick labels, legend and tags
+            assert not box.overlaps(ax.get_tightbbox(renderer)), (text.get_text(), ax)

@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import discord
@@ -29,6 +29,7 @@ from bot.adapter.tree import RiskonTree
 from bot.compute import shutdown_pools, start_pool
 from bot.config import Config
 from bot.errors import RiskonError
+from bot.insights import Insights
 from bot.scheduling import postlog
 from bot.scheduling.postlog import new_owner
 from bot.services import Services, build_services
@@ -36,6 +37,8 @@ from bot.settings import GuildSettingsRepo
 from bot.store import Store, StoreError, is_lock_error, store_for
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 EXTENSIONS = (
     "cogs.market", "cogs.study", "cogs.corr", "cogs.help", "cogs.admin", "cogs.brief", "cogs.ask",
@@ -90,8 +93,11 @@ class RiskonBot(commands.AutoShardedBot):
         config: Config,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        yahoo_session: Any | None = None,
         **options: Any,
     ) -> None:
+        """`clock` and `yahoo_session` are the seams a test injects (see `build_services`);
+        `options` go to discord.py's client."""
         if config.discord.shard_count:
             options.setdefault("shard_count", config.discord.shard_count)
         shard_ids = config.discord.shard_list()
@@ -114,12 +120,15 @@ class RiskonBot(commands.AutoShardedBot):
         #: The one clock for everything time-dependent (settings stamps, the scheduler,
         #: /config show's next run): a test injects its own and every part agrees.
         self.clock = clock
+        self._yahoo_session = yahoo_session
         #: Who this bot is in the posting log: its open claims carry it, and claims of any
         #: other owner found dead are resolved, never re-posted (bot.scheduling.postlog).
         self.post_owner = new_owner()
-        self.store: Store | None = None
-        self.services: Services | None = None
-        self.settings: GuildSettingsRepo | None = None
+        # Opened in setup_hook, before any extension loads: the properties below are what
+        # cogs read, typed as always there.
+        self._store: Store | None = None
+        self._services: Services | None = None
+        self._settings: GuildSettingsRepo | None = None
         self.failed_extensions: dict[str, str] = {}
         self._stopping = False
         self._max_concurrency: int | None = None
@@ -137,12 +146,14 @@ class RiskonBot(commands.AutoShardedBot):
     async def _start_up(self) -> None:
         # Waits up to [store] lock_wait_seconds for another process's write lock, and proves
         # the file writable: everything below starts on a store that works.
-        self.store = await store_for(self.config.store).open()
-        self.services = build_services(self.config, self.store)
+        self._store = store = await store_for(self.config.store).open()
+        self._services = services = build_services(
+            self.config, store, clock=self.clock, yahoo_session=self._yahoo_session
+        )
         if self.config.compute.processes:
             workers = self.config.compute.processes
-            self.services.insights.executor = await asyncio.to_thread(start_pool, workers)
-        self.settings = GuildSettingsRepo(self.store, self.config.brief, clock=self.clock)
+            services.insights.executor = await asyncio.to_thread(start_pool, workers)
+        self._settings = GuildSettingsRepo(store, self.config.brief, clock=self.clock)
         await self._load_extensions()
         # Everything loaded so far (pandas, matplotlib, discord.py, the cogs) lives as long as
         # the process: move it out of the collector's sight, or a full collection walks it all
@@ -227,8 +238,19 @@ class RiskonBot(commands.AutoShardedBot):
         return shard_of(guild_id, self.shard_count) in self.shard_ids
 
     @property
-    def insights(self):
-        assert self.services is not None, "setup_hook has not run"
+    def store(self) -> Store:
+        return _started(self._store, "store")
+
+    @property
+    def services(self) -> Services:
+        return _started(self._services, "services")
+
+    @property
+    def settings(self) -> GuildSettingsRepo:
+        return _started(self._settings, "settings")
+
+    @property
+    def insights(self) -> Insights:
         return self.services.insights
 
     async def shutdown(self) -> None:
@@ -248,8 +270,8 @@ class RiskonBot(commands.AutoShardedBot):
 
     async def close(self) -> None:
         await super().close()
-        if self.store is not None:
-            await self.store.close()
+        if self._store is not None:
+            await self._store.close()
 
     async def _stop_posting(self) -> None:
         # No new commands: close the gateway first (REST stays open for the posts below).
@@ -263,9 +285,9 @@ class RiskonBot(commands.AutoShardedBot):
         for loop in [value for cog in list(self.cogs.values()) for value in vars(cog).values()
                      if isinstance(value, tasks.Loop) and value.is_running()]:
             loop.stop()  # no new pass (cancelled below, should one be due meanwhile)
-        if self.store is not None:
+        if self._store is not None:
             deadline = time.monotonic() + POST_GRACE_SECONDS
-            while await postlog.held(self.store, self.post_owner):
+            while await postlog.held(self._store, self.post_owner):
                 if time.monotonic() >= deadline:
                     log.warning("Posts still in flight after %g s: abandoning them",
                                 POST_GRACE_SECONDS)
@@ -276,12 +298,18 @@ class RiskonBot(commands.AutoShardedBot):
                 if isinstance(value, tasks.Loop) and value.is_running():
                     value.cancel()
         await asyncio.sleep(0)  # let the cancelled passes unwind before their claims are read
-        if self.store is not None:
+        if self._store is not None:
             # A post cut off mid-send may or may not be on Discord: recorded as such now.
-            await postlog.abandon_own(self.store, self.clock(), owner=self.post_owner)
+            await postlog.abandon_own(self._store, self.clock(), owner=self.post_owner)
 
     async def on_ready(self) -> None:
         log.info("Connected as %s to %d server(s)", self.user, len(self.guilds))
+
+
+def _started(value: T | None, what: str) -> T:
+    if value is None:
+        raise RuntimeError(f"the bot's {what} exists once setup_hook has run")
+    return value
 
 
 def _prepare(config: Config) -> str | None:

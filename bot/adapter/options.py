@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -10,6 +11,9 @@ from discord import app_commands
 from bot.adapter.embeds import insight_embed
 from bot.insights import Insight
 from bot.market.symbols import SYMBOL_PATTERN, Asset, resolve, search
+
+if TYPE_CHECKING:
+    from bot.adapter.app import RiskonBot
 
 
 class SymbolTransformer(app_commands.Transformer):
@@ -22,6 +26,7 @@ class SymbolTransformer(app_commands.Transformer):
     async def transform(self, interaction: discord.Interaction, value: str) -> Asset:
         return resolve(value)
 
+    # discord.py's base takes and returns any option type; this option is a string.
     async def autocomplete(  # type: ignore[override]
         self, interaction: discord.Interaction, value: str
     ) -> list[app_commands.Choice[str]]:
@@ -36,9 +41,28 @@ class SymbolTransformer(app_commands.Transformer):
 Symbol = app_commands.Transform[Asset, SymbolTransformer]
 
 
-def per_user_cooldown(interaction: discord.Interaction) -> app_commands.Cooldown | None:
+def guild_of(interaction: discord.Interaction) -> discord.Guild:
+    """The server of a server-only command, answered "works only inside a server" without one.
+
+    Discord does not offer `guild_only` commands in DMs, so this does not fail in practice; it
+    is the check that lets the command use the server without an `Optional` at every step."""
+    if interaction.guild is None:
+        raise app_commands.NoPrivateMessage()
+    return interaction.guild
+
+
+def guild_id_of(interaction: discord.Interaction) -> int:
+    """The server's id of a server-only command (see `guild_of`), for the store's queries."""
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage()
+    return interaction.guild_id
+
+
+def per_user_cooldown(
+    interaction: discord.Interaction[RiskonBot],
+) -> app_commands.Cooldown | None:
     """Rate from config, keyed by user: one person cannot flood a channel or the data source."""
-    config = interaction.client.config.discord  # type: ignore[attr-defined]
+    config = interaction.client.config.discord
     return app_commands.Cooldown(config.cooldown_uses, config.cooldown_seconds)
 
 

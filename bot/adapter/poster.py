@@ -14,7 +14,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -25,6 +25,10 @@ from bot.scheduling import alertstore, brieflog, postlog
 from bot.scheduling.alerts import AlertChecker, Firing
 from bot.scheduling.alertstore import Alert, post_key
 from bot.scheduling.schedule import Due, due
+
+if TYPE_CHECKING:
+    from bot.adapter.app import RiskonBot
+    from bot.answers.model import Insight
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +43,7 @@ CHANNEL_GONE = {
 class BriefPoster:
     def __init__(
         self,
-        bot: Any,
+        bot: RiskonBot,
         *,
         grace: timedelta,
         concurrency: int,
@@ -172,12 +176,14 @@ class BriefPoster:
             return [(item.settings.guild_id, "failed") for item in items]
         return list(await asyncio.gather(*(self._send(insight, item) for item in items)))
 
-    async def _send(self, insight: Any, item: Due) -> tuple[int, str]:
+    async def _send(self, insight: Insight, item: Due) -> tuple[int, str]:
         guild_id = item.settings.guild_id
+        channel_id = item.settings.channel_id
+        assert channel_id is not None, "due() yields only guilds with a brief channel"
         async with self._limit:
             outcome, reason = await post_once(
                 self.bot, "brief", brieflog.key(guild_id, item.local_date), guild_id=guild_id,
-                day=item.local_date, channel_id=item.settings.channel_id, insight=insight,
+                day=item.local_date, channel_id=channel_id, insight=insight,
                 owner=self.owner, clock=self.clock,
             )
             if reason is not None:
@@ -198,8 +204,8 @@ class BriefPoster:
 
 
 async def post_once(
-    bot: Any, kind: postlog.Kind, key: str, *, guild_id: int, day: date, channel_id: int,
-    insight: Any, owner: str, clock: Callable[[], datetime], content: str | None = None,
+    bot: RiskonBot, kind: postlog.Kind, key: str, *, guild_id: int, day: date, channel_id: int,
+    insight: Insight, owner: str, clock: Callable[[], datetime], content: str | None = None,
     allowed_mentions: discord.AllowedMentions | None = None,
 ) -> tuple[str, str | None]:
     """Claim (kind, key), send the insight to the channel, commit or mark: one post, once.
@@ -214,6 +220,8 @@ async def post_once(
         return "already claimed", None
     try:
         channel = bot.get_channel(channel_id) or await bot.fetch_channel(channel_id)
+        if not isinstance(channel, discord.abc.Messageable):  # a category or forum: no posts
+            raise TypeError(f"channel {channel_id} is a {type(channel).__name__}")
         embed, file = insight_embed(insight)
         extra: dict[str, Any] = {"file": file} if file else {}
         if content is not None:
@@ -275,7 +283,7 @@ class AlertPoster:
 
     def __init__(
         self,
-        bot: Any,
+        bot: RiskonBot,
         *,
         grace: timedelta,
         concurrency: int,
@@ -294,7 +302,7 @@ class AlertPoster:
         self.renders = 0  # studies rendered, for tests and benchmarks
         self.checks = 0  # checks completed, so a test can wait for the loop to have looked
 
-    async def render(self, signal: str, target: str) -> Any:
+    async def render(self, signal: str, target: str) -> Insight:
         """The study an alert posts: the /after answer for the signal and target."""
         return await self.bot.insights.after(signal, target)
 
@@ -358,7 +366,7 @@ class AlertPoster:
         return outcomes
 
     async def _send(
-        self, firing: Firing, alert: Alert, insight: Any, paused: set[tuple[int, int]]
+        self, firing: Firing, alert: Alert, insight: Insight, paused: set[tuple[int, int]]
     ) -> tuple[int, date, str]:
         store, where = self.bot.store, (alert.guild_id, alert.channel_id)
         async with self._limit:
@@ -402,13 +410,17 @@ def missing_permissions(channel: Any) -> list[str]:
     return [label for attr, label in NEEDED if not getattr(perms, attr)]
 
 
-def pause_reason(bot: Any, channel_id: int | None, exc: discord.HTTPException) -> str | None:
+def pause_reason(
+    bot: RiskonBot, channel_id: int | None, exc: discord.HTTPException
+) -> str | None:
     """Why posting to this channel must pause, naming the channel and what is missing; None
     for an error that is not about the channel (a retry tomorrow may work)."""
     gone = isinstance(exc, discord.NotFound) or exc.code == 10003
     if not gone and not (isinstance(exc, discord.Forbidden) or exc.code in CHANNEL_GONE):
         return None
     channel = bot.get_channel(channel_id) if channel_id is not None else None
+    if not isinstance(channel, (discord.abc.GuildChannel, discord.Thread)):
+        channel = None  # riskon posts only in a server's channels
     where = f"#{channel.name}" if channel is not None else f"channel {channel_id}"
     if gone or channel is None:
         return f"the channel {where} was deleted" if gone else f"riskon lost access to {where}"
@@ -419,7 +431,7 @@ def pause_reason(bot: Any, channel_id: int | None, exc: discord.HTTPException) -
 
 
 async def notify_pause(
-    bot: Any, guild_id: int, channel_id: int | None, what: str, reason: str,
+    bot: RiskonBot, guild_id: int, channel_id: int | None, what: str, reason: str,
     fix: str = "/config brief on",
 ) -> bool:
     """Tell the server once, in its system channel, that `what` was paused and why.
@@ -429,8 +441,8 @@ async def notify_pause(
     channel that just failed. Mentions nobody. True if the notice went out.
     """
     guild = bot.get_guild(guild_id)
-    system = getattr(guild, "system_channel", None)
-    if system is None or system.id == channel_id:
+    system = guild.system_channel if guild is not None else None
+    if guild is None or system is None or system.id == channel_id:
         return False
     perms = system.permissions_for(guild.me)
     if not (perms.view_channel and perms.send_messages):

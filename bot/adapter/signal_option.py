@@ -28,6 +28,7 @@ class SignalTransformer(app_commands.Transformer):
     async def transform(self, interaction: discord.Interaction, value: str) -> str:
         return read_signal(value)
 
+    # discord.py's base takes and returns any option type; this option is a string.
     async def autocomplete(  # type: ignore[override]
         self, interaction: discord.Interaction, value: str
     ) -> list[app_commands.Choice[str]]:

@@ -29,8 +29,10 @@ def permission_words(names: list[str]) -> str:
     return ", ".join(PERMISSION_NAMES.get(p, p.replace("_", " ").title()) for p in names)
 
 
-def explain(error: app_commands.AppCommandError) -> str | None:
-    """The sentence for an error the user can act on, or None when it is our fault."""
+def explain(error: Exception) -> str | None:
+    """The sentence for an error the user can act on, or None when it is our fault.
+
+    Takes any exception: button presses (bot.adapter.views) fail outside a command."""
     # Command errors wrap the cause in .original; transformer errors chain it as __cause__.
     original = getattr(error, "original", None) or error.__cause__ or error
     if isinstance(error, app_commands.CommandOnCooldown):

@@ -34,6 +34,7 @@ from typing import Any
 
 import discord
 from discord import ui
+from discord.ui.select import BaseSelect
 
 from bot.adapter.embeds import insight_embed
 from bot.adapter.tree import explain
@@ -41,7 +42,7 @@ from bot.analytics.signals import Clause, Signal
 from bot.answers.model import Insight, Table
 from bot.defaults import DEFAULT_TARGET
 from bot.errors import UserError
-from bot.insights import after_signal
+from bot.insights import HORIZON_RANGE, MIN_GAP_RANGE, after_signal, check_range
 from bot.market.symbols import resolve
 from bot.report import render_table
 
@@ -85,6 +86,14 @@ class AfterQuery:
     horizon: int = 365
     min_gap: int | None = None
     event: str | None = None
+
+    def __post_init__(self) -> None:
+        # The buttons write these numbers into their custom_ids, and discord.py refuses an id
+        # its template cannot read back (-1, 13 digits) with a ValueError: an apology for the
+        # asker's typo. Say what to fix instead, in the service's words.
+        check_range("A horizon", self.horizon, HORIZON_RANGE, "days")
+        if self.min_gap is not None:
+            check_range("min_gap", self.min_gap, MIN_GAP_RANGE, "sessions")
 
     @property
     def horizons(self) -> tuple[int, ...]:
@@ -250,7 +259,7 @@ class HorizonSelect(ui.DynamicItem[ui.Select[Any]], template=_after_template("h"
         )
 
     @classmethod
-    async def from_custom_id(cls, interaction, item, match, /):  # type: ignore[override]
+    async def from_custom_id(cls, interaction, item, match, /):
         return cls(_query_from(match))
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -272,7 +281,7 @@ class SwapButton(ui.DynamicItem[ui.Button[Any]], template=_after_template("swap"
         )
 
     @classmethod
-    async def from_custom_id(cls, interaction, item, match, /):  # type: ignore[override]
+    async def from_custom_id(cls, interaction, item, match, /):
         return cls(_query_from(match))
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -292,7 +301,7 @@ class AllEpisodesButton(ui.DynamicItem[ui.Button[Any]], template=_after_template
         )
 
     @classmethod
-    async def from_custom_id(cls, interaction, item, match, /):  # type: ignore[override]
+    async def from_custom_id(cls, interaction, item, match, /):
         return cls(_query_from(match))
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -329,7 +338,7 @@ class PageButton(ui.DynamicItem[ui.Button[Any]], template=_after_template("prev|
         )
 
     @classmethod
-    async def from_custom_id(cls, interaction, item, match, /):  # type: ignore[override]
+    async def from_custom_id(cls, interaction, item, match, /):
         return cls(_query_from(match), match["action"], int(match["page"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -369,7 +378,7 @@ class AthAfterButton(
         )
 
     @classmethod
-    async def from_custom_id(cls, interaction, item, match, /):  # type: ignore[override]
+    async def from_custom_id(cls, interaction, item, match, /):
         return cls(match["symbol"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -414,7 +423,7 @@ class QuoteRangeButton(
         )
 
     @classmethod
-    async def from_custom_id(cls, interaction, item, match, /):  # type: ignore[override]
+    async def from_custom_id(cls, interaction, item, match, /):
         return cls(match["symbol"], match["range"], current="")
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -450,8 +459,9 @@ def _view(items: Sequence[ui.Item[Any]], disabled: bool) -> ui.View:
     view = ui.View(timeout=None)
     for item in items:
         if disabled:
-            target = getattr(item, "item", item)
-            target.disabled = True
+            target = getattr(item, "item", item)  # a DynamicItem shows the Button/Select it wraps
+            if isinstance(target, (ui.Button, BaseSelect)):
+                target.disabled = True
         view.add_item(item)
     return view
 
@@ -620,7 +630,7 @@ async def guarded(interaction: discord.Interaction, run: Callable[[], Awaitable[
     try:
         await run()
     except Exception as error:
-        message = explain(error)  # type: ignore[arg-type]
+        message = explain(error)
         if message is None:
             log.error("A button press failed (%s)", getattr(interaction, "data", {}),
                       exc_info=error)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from bot import defaults
-from bot.analytics._series import close_arrays
+from bot.analytics._series import close_arrays, date_index
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +115,7 @@ def fresh_ath_events(close: pd.Series, min_gap: int = defaults.MIN_GAP) -> pd.Da
     _, v = close_arrays(close, "close")
     rec = np.flatnonzero(record_mask(v))
     previous = np.concatenate(([0], rec[:-1]))
-    return close.index[_spaced(rec, previous, min_gap)]
+    return date_index(close)[_spaced(rec, previous, min_gap)]
 
 
 def breakout_mask(values: np.ndarray, lookback: int) -> np.ndarray:
@@ -147,6 +147,6 @@ def breakout_events(
     _, v = close_arrays(close, "close")
     days = np.flatnonzero(breakout_mask(v, lookback))
     if len(days) == 0:
-        return close.index[days]
+        return date_index(close)[days]
     previous = np.concatenate(([days[0] - min_gap], days[:-1]))
-    return close.index[_spaced(days, previous, min_gap)]
+    return date_index(close)[_spaced(days, previous, min_gap)]

@@ -35,7 +35,7 @@ class Correlation:
     beta_b_on_a: float = float("nan")  # B's sensitivity to A (cov / var of A)
 
 
-def _inside(index: pd.DatetimeIndex, common: pd.DatetimeIndex) -> int:
+def _inside(index: pd.Index, common: pd.Index) -> int:
     """Dates of one series inside the shared span that the other lacks (folded into returns)."""
     return int(np.count_nonzero((index >= common[0]) & (index <= common[-1]))) - len(common)
 

@@ -2,8 +2,9 @@
 
 Horizons are calendar days so that a 7-day crypto target and a 5-day equity trigger speak the
 same language; "the close at date + h" is always the last close on or before that date. All the
-work is integer day arithmetic plus `np.searchsorted`, which keeps a full study (four horizons,
-a 10,000-draw bootstrap) in a few milliseconds.
+work is integer day arithmetic plus `np.searchsorted` (or, for the base rate over every session,
+one gather from a per-calendar-day table), which keeps a full study (four horizons, a
+10,000-draw bootstrap) in a few milliseconds; the bootstrap's uniforms are most of it.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from bot import defaults
-from bot.analytics._bootstrap import p_as_good, sorted_quantiles
-from bot.analytics._series import asof_positions, close_arrays, day_numbers
+from bot.analytics._bootstrap import clear_uniforms_cache, p_as_good_many, sorted_quantiles
+from bot.analytics._series import asof_positions, calendar_positions, close_arrays, day_numbers
 
 DEFAULT_HORIZONS: tuple[int, ...] = defaults.HORIZONS
 
@@ -82,6 +83,78 @@ def _forward(days: np.ndarray, values: np.ndarray, start: np.ndarray, h: int) ->
     return out
 
 
+def _base_sorted(days, values, table, b0: int, b1: int, h: int) -> np.ndarray:
+    """Sorted forward returns over h from every start day in [b0, b1) whose window has finished.
+
+    Exactly _forward's numbers (same closes, same division), but the finished starts form a
+    prefix, so they are sliced rather than masked, and the end closes come from the calendar
+    table when there is one: this runs over every session of the target at every horizon.
+    """
+    n_fin = int(np.searchsorted(days[b0:b1], days[-1] - h, side="right"))
+    start_days = days[b0 : b0 + n_fin]
+    if table is None:
+        end = asof_positions(days, start_days + h)
+    else:
+        end = table[start_days + (h - days[0])]
+    base = values[end] / values[b0 : b0 + n_fin] - 1.0
+    base.sort()
+    return base
+
+
+@dataclass(slots=True)
+class _KeptBases:
+    days: np.ndarray
+    values: np.ndarray
+    by_horizon: dict[int, np.ndarray]
+
+
+# Sorted base returns kept per target and span: a later study on the same target (the usual
+# case: one default target, many questions) reads them instead of recomputing them. Entries
+# hold their own copies of the target's days and closes and are used only when those are equal
+# bit for bit, so a series edited in place or a new series at the same address is never
+# mistaken for a kept one. Bounded: a few targets, a few horizons each (~1.2 MB for ^GSPC's
+# 24,777 sessions and four horizons).
+_BASES_MAX_TARGETS = 4
+_BASES_MAX_HORIZONS = 8
+_BASES: dict[tuple[int, int, int, int, int], _KeptBases] = {}
+
+
+def clear_study_caches() -> None:
+    """Forget kept base rates and bootstrap draws: the next study runs as a first one does."""
+    _BASES.clear()
+    clear_uniforms_cache()
+
+
+def _base_rates(
+    days: np.ndarray, values: np.ndarray, b0: int, b1: int, hs: tuple[int, ...]
+) -> dict[int, np.ndarray]:
+    """Sorted base returns per horizon (read-only arrays), kept for the next study."""
+    key = (len(days), int(days[0]), int(days[-1]), b0, b1)
+    kept = _BASES.get(key)
+    if kept is None or not (
+        np.array_equal(kept.days, days)
+        and np.array_equal(kept.values.view(np.int64), values.view(np.int64))
+    ):
+        kept = _KeptBases(days.copy(), values.copy(), {})
+        while len(_BASES) >= _BASES_MAX_TARGETS and key not in _BASES:
+            _BASES.pop(next(iter(_BASES)), None)
+        _BASES[key] = kept
+    out: dict[int, np.ndarray] = {}
+    table, have_table = None, False
+    for h in hs:
+        base = kept.by_horizon.get(h)
+        if base is None:
+            if not have_table:
+                table, have_table = calendar_positions(days), True
+            base = _base_sorted(days, values, table, b0, b1, h)
+            base.flags.writeable = False  # shared with later studies (and threads)
+            if len(kept.by_horizon) >= _BASES_MAX_HORIZONS:
+                kept.by_horizon = {}  # a fresh dict: a study reading the old one is unaffected
+            kept.by_horizon[h] = base
+        out[h] = base
+    return out
+
+
 def forward_returns(close: pd.Series, horizon_days: int) -> pd.Series:
     """Forward return over `horizon_days` calendar days from every date: the base rate's raw data.
 
@@ -107,27 +180,28 @@ def _extremes(values, entry_pos, end_pos):
     return np.maximum.accumulate(path, axis=1), np.minimum.accumulate(path, axis=1)
 
 
-def _horizon_stats(h, r, base, u, n_pending) -> HorizonStats:
+def _horizon_stats(h, r, median, base, p, n_pending) -> HorizonStats:
+    """`base` is already sorted; `median` is r's (the bootstrap needed it first)."""
     n, base_n = len(r), len(base)
-    mean = median = hit = best = worst = None
+    mean = hit = best = worst = None
     b_mean = b_median = b_hit = b_q25 = b_q75 = None
     if n:
-        mean, median = float(r.mean()), float(np.median(r))
+        mean = float(r.mean())
         hit, best, worst = float(np.mean(r > 0)), float(r.max()), float(r.min())
-    base = np.sort(base)
     if base_n:
-        b_mean, b_hit = float(base.mean()), float(np.count_nonzero(base > 0)) / base_n
+        b_mean = float(base.mean())
+        b_hit = float(np.count_nonzero(base > 0)) / base_n
         b_q25, b_median, b_q75 = sorted_quantiles(base, (0.25, 0.5, 0.75))
-    both = n > 0 and base_n > 0
-    p = None
-    if both and u is not None:
-        p = p_as_good(u[:n], base, median)
+    diff_median = diff_hit = None
+    # Both samples non-empty: the event stats (n > 0) and the base stats (base_n > 0) are set.
+    if median is not None and hit is not None and b_median is not None and b_hit is not None:
+        diff_median, diff_hit = median - b_median, hit - b_hit
     return HorizonStats(
         horizon=h, n=n, mean=mean, median=median, hit_rate=hit, best=best, worst=worst,
         base_n=base_n, base_mean=b_mean, base_median=b_median, base_hit_rate=b_hit,
         base_q25=b_q25, base_q75=b_q75,
-        diff_median=median - b_median if both else None,
-        diff_hit_rate=hit - b_hit if both else None,
+        diff_median=diff_median,
+        diff_hit_rate=diff_hit,
         p_random_as_good=p, n_pending=n_pending,
     )  # fmt: skip
 
@@ -147,13 +221,18 @@ def event_study(
     earlier of the two last dates, so events and "any day" are drawn from the same era. The
     bootstrap draws one (n_episodes, n_boot) matrix of uniforms from default_rng(seed) and reuses
     its first n rows at each horizon (common random numbers): the p for a horizon then does
-    not depend on which other horizons were asked for.
+    not depend on which other horizons were asked for. Rows no horizon uses (events still
+    pending everywhere) are not drawn, and the draw is kept for the next study with the same
+    (seed, n_boot); neither changes any number.
     """
     hs = tuple(sorted({int(h) for h in horizons}))
     if not hs or hs[0] < 1:
         raise ValueError("horizons must be positive calendar-day counts")
     x_days, x_vals = close_arrays(trigger_close, "trigger_close")
-    y_days, y_vals = close_arrays(target_close, "target_close")
+    if target_close is trigger_close:
+        y_days, y_vals = x_days, x_vals
+    else:
+        y_days, y_vals = close_arrays(target_close, "target_close")
     ev = pd.DatetimeIndex(events).unique().sort_values()
     ev_days = day_numbers(ev)
     if len(ev_days) and ev_days[0] < x_days[0]:
@@ -169,14 +248,13 @@ def event_study(
     span_lo, span_hi = max(x_days[0], y_days[0]), min(x_days[-1], y_days[-1])
     b0 = int(np.searchsorted(y_days, span_lo, side="left"))
     b1 = int(np.searchsorted(y_days, span_hi, side="right"))
-    rng = np.random.default_rng(seed)
-    u = rng.random((len(ev_days), n_boot)) if n_boot > 0 else None
+    bases = _base_rates(y_days, y_vals, b0, b1, hs)
 
     end_pos = {h: asof_positions(y_days, ev_days + h) for h in hs}
     done = {h: ev_days + h <= last_day for h in hs}
     gains, dds = _extremes(y_vals, entry_pos, end_pos[hs[-1]])
     rows = np.arange(len(ev_days))
-    rets, mg, md, stats, overlaps = {}, {}, {}, {}, {}
+    rets, mg, md, overlaps, done_r, medians = {}, {}, {}, {}, {}, {}
     for h in hs:
         k = end_pos[h] - entry_pos
         ret = y_vals[end_pos[h]] / entry - 1.0
@@ -185,19 +263,30 @@ def event_study(
         mg[h] = np.where(k > 0, gains[rows, col], 0.0)
         md[h] = np.where(k > 0, dds[rows, col], 0.0)
         rets[h] = ret
-        # Start days in the span whose window has finished form a prefix, so slice, don't mask.
-        starts = np.arange(b0, b1)
-        n_fin = int(np.searchsorted(y_days[b0:b1], last_day - h, side="right"))
-        base = _forward(y_days, y_vals, starts[:n_fin], h)
         d = done[h]  # events are sorted, so completed episodes are a prefix too
         overlaps[h] = int(np.count_nonzero(np.diff(ev_days[d]) < h))
-        stats[h] = _horizon_stats(h, ret[d], base, u, int(np.count_nonzero(~d)))
+        done_r[h] = ret[d]
+        medians[h] = float(np.median(ret[d])) if len(ret[d]) else None
+    asks: list[tuple[int, np.ndarray, float] | None] = []
+    for h in hs:
+        m = medians[h]  # None exactly when no episode has finished
+        asks.append((len(done_r[h]), bases[h], m) if m is not None and len(bases[h]) else None)
+    ps = p_as_good_many(seed, n_boot, asks)
+    stats = {
+        h: _horizon_stats(h, done_r[h], medians[h], bases[h], p, int(np.count_nonzero(~done[h])))
+        for h, p in zip(hs, ps, strict=True)
+    }
 
-    def column(table: dict[int, np.ndarray], h: int) -> list[float | None]:
-        pairs = zip(table[h].tolist(), done[h].tolist(), strict=True)
-        return [v if ok else None for v, ok in pairs]
+    finished = np.column_stack([done[h] for h in hs])  # (events, horizons)
 
-    cols = {name: {h: column(t, h) for h in hs} for name, t in (("r", rets), ("g", mg), ("d", md))}
+    def by_episode(by_h: dict[int, np.ndarray]) -> list[list[float | None]]:
+        """One list per episode, None where the window has not finished; built in bulk."""
+        cells = np.column_stack([by_h[h] for h in hs]).astype(object)
+        cells[~finished] = None
+        return cells.tolist()
+
+    r_rows, g_rows, d_rows = by_episode(rets), by_episode(mg), by_episode(md)
+    pending: list[bool] = np.logical_not(np.all(finished, axis=1)).tolist()
     y_index = target_close.index
     dates, entry_dates = ev.tolist(), y_index[entry_pos].tolist()  # box Timestamps in bulk
     trig, entries = x_vals[trig_pos].tolist(), entry.tolist()
@@ -205,10 +294,10 @@ def event_study(
         Episode(
             date=dates[i], trigger_close=trig[i],
             entry_date=entry_dates[i], target_entry=entries[i],
-            returns={h: cols["r"][h][i] for h in hs},
-            max_gain={h: cols["g"][h][i] for h in hs},
-            max_drawdown={h: cols["d"][h][i] for h in hs},
-            pending=not all(done[h][i] for h in hs),
+            returns=dict(zip(hs, r_rows[i], strict=True)),
+            max_gain=dict(zip(hs, g_rows[i], strict=True)),
+            max_drawdown=dict(zip(hs, d_rows[i], strict=True)),
+            pending=pending[i],
         )
         for i in range(len(ev_days))
     ]  # fmt: skip
@@ -236,7 +325,9 @@ def _indexed_paths(days, values, start_days, entry, n_days) -> np.ndarray:
     return out
 
 
-def event_paths(target_close: pd.Series, event_dates: pd.DatetimeIndex, days: int) -> pd.DataFrame:
+def event_paths(
+    target_close: pd.Series, event_dates: pd.DatetimeIndex | list[pd.Timestamp], days: int
+) -> pd.DataFrame:
     """Target indexed to 100 at each event's entry, per calendar day, for the chart's spaghetti.
 
     Forward-filled over weekends and holidays (the last close on or before each day), NaN past

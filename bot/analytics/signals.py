@@ -358,7 +358,7 @@ class _Parser:
                 self.take()
                 return Condition("close_sma", self.integer("'sma'", WINDOW_RANGE, "sma 200"), op)
             x = self.number("close " + op, f"close {op} 30")
-            if self.peek() is not None and self.peek().kind == "pct":  # type: ignore[union-attr]
+            if (t := self.peek()) is not None and t.kind == "pct":
                 raise SignalError(
                     f"'close {op} {_num(x)}' compares with a price level: drop the '%' "
                     "(for a fall from the record use 'drawdown >= 20%')."
@@ -674,3 +674,9 @@ def _leading_symbol(words: list[str]) -> tuple[str | None, str]:
             except UnknownSymbol:
                 continue
     return None, ""
+
+
+def event_signal(symbol: str, event: str, min_gap: int, lookback: int) -> Signal:
+    """Today's /after options as a signal: 'ath' -> `X ath`, 'breakout' -> `X high N`."""
+    condition = Condition("high", lookback) if event == "breakout" else Condition("ath")
+    return Signal((Clause(symbol, condition),), min_gap)

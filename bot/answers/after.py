@@ -8,20 +8,14 @@ same path as any signal, which gives exactly the same events (tested in test_ana
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from bot import fmt
 from bot.analytics import base_band, event_paths, event_study, study_caveats
 from bot.analytics.caveats import VERDICT_WORDS
-from bot.analytics.signals import (
-    Clause,
-    Condition,
-    Signal,
-    event_positions,
-    signal_mask,
-)
+from bot.analytics.signals import Signal, event_positions, event_signal, signal_mask
 from bot.answers.common import chart_footer, file_stem, partial_last_bar, provenance, stale_note
 from bot.answers.model import Insight, Table
 from bot.answers.signal import chart_title, signal_caveats
@@ -29,18 +23,15 @@ from bot.answers.verdicts import horizon_classes, latest_run_note, study_verdict
 from bot.charts import event_chart
 from bot.market.symbols import Asset
 
-
-def event_signal(symbol: str, event: str, min_gap: int, lookback: int) -> Signal:
-    """Today's /after options as a signal: 'ath' -> `X ath`, 'breakout' -> `X high N`."""
-    condition = Condition("high", lookback) if event == "breakout" else Condition("ath")
-    return Signal((Clause(symbol, condition),), min_gap)
+if TYPE_CHECKING:
+    from bot.market.data import PriceHistory
 
 
 def answer_after(
     trigger: Asset,
-    trigger_history: Any,
+    trigger_history: PriceHistory,
     target: Asset,
-    target_history: Any,
+    target_history: PriceHistory,
     *,
     horizons: tuple[int, ...],
     min_gap: int,
@@ -77,9 +68,9 @@ def _naming(signal: Signal, trigger: Asset) -> tuple[str, str, str, str]:
 def answer_signal_after(
     signal: Signal,
     assets: Mapping[str, Asset],
-    histories: Mapping[str, Any],
+    histories: Mapping[str, PriceHistory],
     target: Asset,
-    target_history: Any,
+    target_history: PriceHistory,
     *,
     horizons: tuple[int, ...],
 ) -> Insight:

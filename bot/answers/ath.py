@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot import defaults, fmt
 from bot.analytics import ath_caveats, ath_status, fresh_ath_events
@@ -20,9 +20,16 @@ from bot.answers.model import Insight
 from bot.charts import ath_chart
 from bot.market.symbols import Asset
 
+if TYPE_CHECKING:
+    from bot.market.data import PriceHistory
+
 
 def answer_ath(
-    asset: Asset, history: Any, *, min_gap: int = defaults.MIN_GAP, today: date | None = None
+    asset: Asset,
+    history: PriceHistory,
+    *,
+    min_gap: int = defaults.MIN_GAP,
+    today: date | None = None,
 ) -> Insight:
     """`today`: the date asked on; data more than three sessions older is called old in the
     first line, so a record from a stopped feed is not read as today's."""

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from bot import defaults, fmt
@@ -35,6 +36,9 @@ from bot.charts import brief_chart
 from bot.errors import BadInput
 from bot.market.symbols import Asset
 
+if TYPE_CHECKING:
+    from bot.market.data import PriceHistory
+
 HISTORY_HORIZONS = (90, 365)
 LIQUIDITY_IDS = defaults.FRED_LIQUIDITY
 HY_ID = defaults.FRED_HY_SPREAD
@@ -44,11 +48,11 @@ HY_ID = defaults.FRED_HY_SPREAD
 class BriefInputs:
     """Everything the brief may use; failures are kept as sentences, not exceptions."""
 
-    watchlist: list[tuple[Asset, Any]]  # (asset, PriceHistory) that arrived
+    watchlist: list[tuple[Asset, PriceHistory]]  # the ones that arrived
     missing: dict[str, str] = field(default_factory=dict)  # symbol -> why it is left out
-    rut: Any | None = None
-    btc: Any | None = None
-    vix: Any | None = None
+    rut: PriceHistory | None = None
+    btc: PriceHistory | None = None
+    vix: PriceHistory | None = None
     macro: dict[str, pd.Series] = field(default_factory=dict)
     macro_missing: dict[str, str] = field(default_factory=dict)
     min_gap: int = defaults.MIN_GAP
@@ -62,7 +66,7 @@ class BriefInputs:
 
 
 def _symbol_line(
-    asset: Asset, history: Any, min_gap: int, today: date
+    asset: Asset, history: PriceHistory, min_gap: int, today: date
 ) -> tuple[str, dict[str, Any]]:
     q = quote(history.close, min_gap=min_gap)
     age = data_age(asset, q.last_date, today)
@@ -174,13 +178,21 @@ def _risk(inputs: BriefInputs) -> tuple[list[tuple[str, str]], dict[str, Any], l
         aligned = aligned.loc[aligned.index.isin(walcl.index)].dropna()
         # WALCL and WTREGEN are in millions of dollars, RRPONTSYD in billions.
         net = (aligned["WALCL"] - aligned["WTREGEN"] - aligned["RRPONTSYD"] * 1000) / 1e6
+        finite = net[np.isfinite(net.to_numpy())]  # 1e308 * 1000 is no level to show
+        if len(net) and not len(finite):
+            notes.append("Fed net liquidity left out: FRED's figures are out of range.")
+        net = finite
         if len(net):
             change = _four_week_change(net)
+            # Under 4 weeks of history there is no change to give: the level and its date only.
+            moved = (
+                f"{'+' if change >= 0 else '-'}${abs(change):.2f}T over 4 weeks, "
+                if fmt.is_num(change) else ""
+            )
             figures.append(
                 (
                     "Fed net liquidity",
-                    f"${net.iloc[-1]:.2f}T ({'+' if change >= 0 else '-'}"
-                    f"${abs(change):.2f}T over 4 weeks, to {fmt.day(net.index[-1])})",
+                    f"${net.iloc[-1]:.2f}T ({moved}to {fmt.day(net.index[-1])})",
                 )
             )
             data["net_liquidity_tn"] = {
@@ -193,12 +205,10 @@ def _risk(inputs: BriefInputs) -> tuple[list[tuple[str, str]], dict[str, Any], l
     if HY_ID in macro and len(macro[HY_ID]):
         hy = macro[HY_ID]
         change = _four_week_change(hy)
-        figures.append(
-            (
-                "High-yield spread",
-                f"{hy.iloc[-1]:.2f}% ({change:+.2f} percentage points over 4 weeks)",
-            )
+        moved = (
+            f" ({change:+.2f} percentage points over 4 weeks)" if fmt.is_num(change) else ""
         )
+        figures.append(("High-yield spread", f"{hy.iloc[-1]:.2f}%{moved}"))
         data["hy_spread"] = {
             "level": fmt.json_num(float(hy.iloc[-1])),
             "change_4w": fmt.json_num(change),

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from bot.market.symbols import Asset
+
+if TYPE_CHECKING:
+    from bot.market.data import PriceHistory
 
 
 def partial_last_bar(asset: Asset, bars: pd.DataFrame) -> bool:
@@ -68,7 +71,7 @@ def age_words(days: int) -> str:
     return f"data is {days:,} day{'s' if days != 1 else ''} old"
 
 
-def stale_note(history: Any) -> str | None:
+def stale_note(history: PriceHistory) -> str | None:
     """'Yahoo Finance failed (timeout); using prices fetched 2026-11-24 14:00 UTC.' or None."""
     if not history.stale:
         return None
@@ -77,11 +80,11 @@ def stale_note(history: Any) -> str | None:
     return f"{reason}; using prices fetched {fetched}"
 
 
-def last_date(*histories: Any) -> str:
+def last_date(*histories: PriceHistory) -> str:
     return min(h.bars.index[-1] for h in histories).strftime("%Y-%m-%d")
 
 
-def provenance(*histories: Any) -> dict[str, Any]:
+def provenance(*histories: PriceHistory) -> dict[str, Any]:
     """The Insight fields every answer fills the same way from its price histories."""
     fetched = [h.as_of for h in histories if h.as_of is not None]
     return {

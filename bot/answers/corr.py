@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from bot import fmt
 from bot.analytics import correlation, correlation_caveats
@@ -14,6 +15,9 @@ from bot.charts import correlation_chart
 from bot.defaults import WINDOW_RANGE
 from bot.errors import BadInput, TooLittleHistory
 from bot.market.symbols import Asset
+
+if TYPE_CHECKING:
+    from bot.market.data import PriceHistory
 
 
 def _strength(r: float) -> str:
@@ -32,7 +36,7 @@ def _strength(r: float) -> str:
     return f"{word} {'positive' if r >= 0 else 'negative'}"
 
 
-def rank_words(rolling: Any, current: float, window: int) -> tuple[str, float | None]:
+def rank_words(rolling: pd.Series, current: float, window: int) -> tuple[str, float | None]:
     """Where today's reading sits among past readings, read the right way for its sign.
 
     A positive correlation is 'higher than X%' of past readings (stronger together); a negative
@@ -78,7 +82,9 @@ def _beta_figure(base: str, beta: float) -> str:
     return f"{fmt.corr(beta)}: {times} {base}'s daily move, {direction}"
 
 
-def _check_shared_history(a: Asset, history_a: Any, b: Asset, history_b: Any, window: int) -> None:
+def _check_shared_history(
+    a: Asset, history_a: PriceHistory, b: Asset, history_b: PriceHistory, window: int
+) -> None:
     """Too few shared dates is said plainly: which series is short and from when, and whether a
     shorter window would do (a young listing) or nothing can be measured yet."""
     close_a, close_b = history_a.close, history_b.close
@@ -104,7 +110,7 @@ def _check_shared_history(a: Asset, history_a: Any, b: Asset, history_b: Any, wi
 
 
 def answer_correlation(
-    a: Asset, history_a: Any, b: Asset, history_b: Any, *, window: int
+    a: Asset, history_a: PriceHistory, b: Asset, history_b: PriceHistory, *, window: int
 ) -> Insight:
     _check_shared_history(a, history_a, b, history_b, window)
     c = correlation(history_a.close, history_b.close, window=window)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -21,6 +21,9 @@ from bot.answers.common import (
 from bot.answers.model import Insight
 from bot.charts import quote_chart
 from bot.market.symbols import Asset
+
+if TYPE_CHECKING:
+    from bot.market.data import PriceHistory
 
 
 def quote_json(asset: Asset, q: Quote) -> dict[str, Any]:
@@ -51,7 +54,7 @@ CHART_RANGES: dict[str, tuple[str, pd.Timedelta | None]] = {
 
 
 def answer_quote(
-    asset: Asset, history: Any, *, today: date | None = None, chart_range: str = "1y"
+    asset: Asset, history: PriceHistory, *, today: date | None = None, chart_range: str = "1y"
 ) -> Insight:
     """`today`: the date asked on; when the last bar is more than three sessions older, the
     first line says how many days old the data is (None: no such check). `chart_range`: one of

@@ -8,7 +8,7 @@ answers never disagree about the same events.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,9 @@ from bot.answers.model import Insight, Table
 from bot.charts.signal import SignalPanel, signal_chart
 from bot.market.symbols import Asset
 
+if TYPE_CHECKING:
+    from bot.market.data import PriceHistory
+
 #: Fewer events than this is too few to read a pattern from (the study's own episode floor).
 FEW_EVENTS = 10
 #: Events all inside a span this short (calendar days) come from one market regime.
@@ -36,7 +39,7 @@ REGIME_DAYS = 730
 
 def signal_caveats(
     signal: Signal,
-    events: Sequence[pd.Timestamp],
+    events: pd.DatetimeIndex | Sequence[pd.Timestamp],
     assets: Mapping[str, object],
     closes: Mapping[str, pd.Series],
     *,
@@ -87,7 +90,7 @@ def applies_from(signal: Signal, closes: Mapping[str, pd.Series]) -> pd.Timestam
 
 
 def answer_signal(
-    signal: Signal, assets: Mapping[str, Asset], histories: Mapping[str, Any]
+    signal: Signal, assets: Mapping[str, Asset], histories: Mapping[str, PriceHistory]
 ) -> Insight:
     """When `signal` fired: count, rate per year, first and latest event, every date (newest
     first), whether it holds on the last close, and the trigger's price with events marked."""
@@ -120,7 +123,8 @@ def answer_signal(
         ("Per year", f"{per_year:.2f}"),
     ]
     if n:
-        since_last = int(len(close) - 1 - close.index.get_loc(events[-1]))
+        last_pos = cast(int, close.index.get_loc(events[-1]))  # an int: dates are unique
+        since_last = int(len(close) - 1 - last_pos)
         figures += [
             ("First event", fmt.day(events[0])),
             ("Latest event", f"{fmt.day(events[-1])} ({fmt.count(since_last, 'session')} ago)"),
@@ -209,7 +213,11 @@ def _value(x: float, unit: str) -> str:
 
 
 def _panel(
-    signal: Signal, closes: Mapping[str, pd.Series], assets: Mapping[str, Asset], *, start: Any
+    signal: Signal,
+    closes: Mapping[str, pd.Series],
+    assets: Mapping[str, Asset],
+    *,
+    start: pd.Timestamp,
 ) -> SignalPanel | None:
     """The lower panel for the first clause that watches a quantity (None for ath/high/low)."""
     clause = next((c for c in signal.clauses if c.condition.has_panel), None)

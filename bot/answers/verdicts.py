@@ -8,29 +8,36 @@ events' median differs most from an ordinary day's, and gives counts as "3 of 5"
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+import pandas as pd
 
 from bot import fmt
 from bot.analytics.caveats import VERDICT_WORDS, classify_study
 
+if TYPE_CHECKING:
+    from bot.analytics.events import EventStudy
 
-def horizon_classes(study: Any) -> dict[int, str | None]:
+
+def horizon_classes(study: EventStudy) -> dict[int, str | None]:
     """Horizon -> 'better' | 'worse' | 'ordinary' | None (no completed window): one rule."""
     return dict(classify_study(study))
 
 
-def largest_difference(study: Any) -> int | None:
+def largest_difference(study: EventStudy) -> int | None:
     """The measured horizon whose events' median is furthest from the base rate's median."""
-    measured = [
-        h for h in study.horizons if study.stats[h].n and study.stats[h].diff_median is not None
-    ]
+    measured = {
+        h: diff
+        for h in study.horizons
+        if study.stats[h].n and (diff := study.stats[h].diff_median) is not None
+    }
     if not measured:
         return None
-    return max(measured, key=lambda h: (abs(study.stats[h].diff_median), h))
+    return max(measured, key=lambda h: (abs(measured[h]), h))
 
 
 def study_verdict(
-    study: Any, *, trigger: str, target: str, what: str, phrase: str | None = None
+    study: EventStudy, *, trigger: str, target: str, what: str, phrase: str | None = None
 ) -> str:
     """'Bitcoin after fresh all-time highs of Russell 2000: clearly worse than usual at 30 days
     and 90 days; ordinary at 1 year. The difference is largest at 90 days: ...'.
@@ -76,7 +83,9 @@ def study_verdict(
     return text
 
 
-def latest_run_note(condition_days: Any, events: Any, noun: str = "record") -> str | None:
+def latest_run_note(
+    condition_days: pd.Index, events: pd.DatetimeIndex, noun: str = "record"
+) -> str | None:
     """Where the trigger's newest record stands when it is not itself an event.
 
     Records within `min_gap` sessions of each other form one run and only its first day is an

@@ -7,11 +7,14 @@ the same Insight (embed, chart, caveats, JSON).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.answers.model import Insight
 from bot.ask.reader import Reading, Understanding, read
 from bot.errors import UserError
+
+if TYPE_CHECKING:
+    from bot.insights import Insights
 
 __all__ = ["answer_reading", "understand"]
 
@@ -25,23 +28,30 @@ def understand(question: str, *, default_target: str | None = None) -> Understan
 
 
 async def answer_reading(
-    insights: Any, reading: Reading, *, watchlist: Sequence[str] = ()
+    insights: Insights, reading: Reading, *, watchlist: Sequence[str] = ()
 ) -> Insight:
     """The Insight of the command `reading.command`, through the same service method."""
     kind = reading.kind
     if kind == "ath":
-        return await insights.ath(reading.symbol)
+        return await insights.ath(_part(reading, reading.symbol))
     if kind == "quote":
-        return await insights.quote(reading.symbol)
+        return await insights.quote(_part(reading, reading.symbol))
     if kind == "corr":
-        return await insights.correlation(reading.a, reading.b)
+        return await insights.correlation(_part(reading, reading.a), _part(reading, reading.b))
     if kind == "brief":
         return await insights.brief(list(watchlist))
-    assert reading.signal is not None
+    signal = _part(reading, reading.signal)
     if kind == "signal":
-        return await insights.signal(reading.signal)
+        return await insights.signal(signal)
     # /after takes the signal itself: "^RUT ath" and "^RUT breakout" are today's event options
-    return await insights.after(reading.signal, reading.target)
+    return await insights.after(signal, _part(reading, reading.target))
+
+
+def _part(reading: Reading, value: str | None) -> str:
+    """An option the reader always fills for this kind of reading: missing is riskon's bug."""
+    if value is None:
+        raise AssertionError(f"the reader left out an option of {reading!r}")
+    return value
 
 
 def read_as_line(reading: Reading, *, code: bool = False) -> str:

@@ -103,9 +103,10 @@ def _mark_events(ax, close: pd.Series, events: Sequence[pd.Timestamp]) -> None:
     if len(events) == 0:
         return
     ev = pd.DatetimeIndex(pd.to_datetime(list(events)))
-    if close.index.tz is not None and ev.tz is None:
-        ev = ev.tz_localize(close.index.tz)
-    pos = close.index.searchsorted(ev, side="right") - 1
+    dates = pd.DatetimeIndex(close.index)  # no copy: a close series is indexed by date
+    if dates.tz is not None and ev.tz is None:
+        ev = ev.tz_localize(dates.tz)
+    pos = dates.searchsorted(ev, side="right") - 1
     pos = np.unique(pos[pos >= 0])
     if pos.size == 0:
         return

@@ -50,9 +50,9 @@ def correlation_chart(
     ax.yaxis.set_major_formatter(
         FuncFormatter(lambda v, _: t.minus(f"{v:+.1f}") if v else "0"))
     ax.axhline(0.0, color=t.ZERO, lw=1.0)
-    for y, text, va in ((1.0, "+1: move together", "top"), (-1.0, "\u22121: move opposite",
-                                                              "bottom")):
-        ax.text(0.005, y + (-0.02 if va == "top" else 0.02), text, color=t.MUTED,
+    for level, text, va in ((1.0, "+1: move together", "top"), (-1.0, "\u22121: move opposite",
+                                                                  "bottom")):
+        ax.text(0.005, level + (-0.02 if va == "top" else 0.02), text, color=t.MUTED,
                 fontsize=t.FS_SMALL, transform=ax.get_yaxis_transform(), va=va, ha="left")
     if rolling.empty:
         t.empty_note(ax, "Not enough overlapping history for a rolling correlation")

@@ -13,14 +13,15 @@ import logging
 import threading
 from dataclasses import dataclass
 from io import BytesIO
+from typing import cast
 
 import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.axis import Axis
+from matplotlib.axis import XAxis, YAxis
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.collections import LineCollection
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, SubFigure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
@@ -204,6 +205,12 @@ class _Canvas(FigureCanvasAgg):
         return self.renderer
 
 
+def agg_canvas(fig: Figure | SubFigure) -> FigureCanvasAgg:
+    """The figure's canvas as the Agg canvas it is: every riskon figure gets one (`_Canvas` in
+    `theme.new_figure`), but Matplotlib's stubs type `Figure.canvas` as the abstract base."""
+    return cast(FigureCanvasAgg, fig.canvas)
+
+
 # ---------------------------------------------------------------- which speed-ups are on
 
 @dataclass(frozen=True)
@@ -273,7 +280,7 @@ def _baked_ticks_work() -> str:
     def draw(bake: bool) -> np.ndarray:
         fig = Figure(figsize=(3.6, 2.0), dpi=100)
         canvas = FigureCanvasAgg(fig)
-        ax = fig.add_axes([0.18, 0.25, 0.78, 0.7])
+        ax = fig.add_axes((0.18, 0.25, 0.78, 0.7))
         theme.style_axes(ax, 8)
         x = np.arange(11_000.0, 12_100.0)
         y = np.exp(np.linspace(0, 3, x.size))
@@ -294,7 +301,7 @@ def _baked_ticks_work() -> str:
     return "" if bad <= 20 else f"{bad} pixels differ from Matplotlib's ticks"
 
 
-def _bake_axis(ax: Axes, axis: Axis) -> bool:
+def _bake_axis(ax: Axes, axis: XAxis | YAxis) -> bool:
     if not axis.get_visible() or not isinstance(axis.get_minor_locator(), NullLocator):
         return False
     if isinstance(axis.get_major_locator(), NullLocator):
@@ -309,7 +316,8 @@ def _bake_axis(ax: Axes, axis: Axis) -> bool:
         return False
     locs = np.asarray(axis.get_majorticklocs(), dtype="float64")
     fmt = axis.get_major_formatter()
-    texts = fmt.format_ticks(locs)  # all locations, as Axis._update_ticks formats them
+    # All locations, as Axis._update_ticks formats them (an array, as there; stubs say list).
+    texts = fmt.format_ticks(locs)  # type: ignore[arg-type]
     if fmt.get_offset():
         return False
     lo, hi = sorted(axis.get_view_interval())
@@ -353,9 +361,9 @@ def _bake_axis(ax: Axes, axis: Axis) -> bool:
     return True
 
 
-def _place_axis_label(ax: Axes, axis: Axis, labels: list[Text]) -> None:
+def _place_axis_label(ax: Axes, axis: XAxis | YAxis, labels: list[Text]) -> None:
     """Axis label just beyond the tick labels, as XAxis/YAxis._update_label_position does."""
-    renderer = ax.figure.canvas.get_renderer()
+    renderer = agg_canvas(ax.figure).get_renderer()
     pad = axis.labelpad * ax.figure.dpi / 72
     if axis.axis_name == "x":
         box = Bbox.union([t.get_window_extent(renderer) for t in labels]
@@ -381,7 +389,7 @@ def to_png(fig: Figure) -> bytes:
     costs ~3 ms against ~7-10 ms at level 6 for files ~15% larger (still ~50 KB). Pillow's
     quantize and encode release the GIL, so worker threads overlap here.
     """
-    canvas = fig.canvas
+    canvas = agg_canvas(fig)
     try:
         if fast_paths().baked_ticks:
             for ax in fig.axes:

@@ -19,7 +19,7 @@ from .ath import _copy_x_grid
 
 # Room for "log scale" beside the levels, and for a price tag like "104,512.37" at 16 pt.
 _LEFT, _RIGHT = 116, 150
-_BOTTOM = t.FOOTER_PX + 34
+_AXIS_PX = 34  # date labels under the lowest panel
 _GAP = 14
 
 
@@ -52,18 +52,19 @@ def signal_chart(
     """The trigger's closes with a dot at each event; the watched quantity below when given."""
     close = t.clean(close)
     fig = t.new_figure(t.MAIN_SIZE)
-    t.header(fig, title, subtitle)
-    t.footer(fig, footer)
-    top_px = t.HEADER_PX if subtitle else t.HEADER_PX_NO_SUB
+    # The heights header() and footer() report, not one-line constants: a signal's title is
+    # its definition, and a long one wraps to two or three lines.
+    top_px = t.header(fig, title, subtitle)
+    bottom = t.footer(fig, footer) + _AXIS_PX
     if panel is None:
-        ax = t.add_axes(fig, t.rect(fig, _LEFT, _BOTTOM, _RIGHT, top_px))
+        ax = t.add_axes(fig, t.rect(fig, _LEFT, bottom, _RIGHT, top_px))
         ax_low = None
     else:
-        avail = fig.bbox.height - top_px - _BOTTOM - _GAP
+        avail = fig.bbox.height - top_px - bottom - _GAP
         low_h = round(avail * 0.36)
-        ax = t.add_axes(fig, t.rect(fig, _LEFT, _BOTTOM + low_h + _GAP, _RIGHT, top_px))
+        ax = t.add_axes(fig, t.rect(fig, _LEFT, bottom + low_h + _GAP, _RIGHT, top_px))
         ax_low = t.add_axes(
-            fig, t.rect(fig, _LEFT, _BOTTOM, _RIGHT, fig.bbox.height - _BOTTOM - low_h)
+            fig, t.rect(fig, _LEFT, bottom, _RIGHT, fig.bbox.height - bottom - low_h)
         )
     if close.empty:
         t.empty_note(ax)
@@ -86,10 +87,11 @@ def signal_chart(
     t.price_tag(ax, last, t.fmt_price(last), t.SKY)
     t.legend(ax)
 
-    if ax_low is None:
+    if ax_low is None or panel is None:  # both or neither
         t.date_axis(ax, maxticks=10)
         return t.to_png(fig)
-    _panel(ax_low, panel, close.index[ev] if ev.size else close.index[:0])
+    dates = pd.DatetimeIndex(close.index)
+    _panel(ax_low, panel, dates[ev] if ev.size else dates[:0])
     t.date_axis(ax_low, maxticks=10)
     ax_low.set_xlim(*_x_range(close))
     _copy_x_grid(ax_low, ax)
@@ -108,9 +110,10 @@ def _event_positions(close: pd.Series, events: Sequence[pd.Timestamp]) -> np.nda
     if len(events) == 0:
         return np.array([], dtype=int)
     ev = pd.DatetimeIndex(pd.to_datetime(list(events)))
-    if close.index.tz is not None and ev.tz is None:
-        ev = ev.tz_localize(close.index.tz)
-    pos = close.index.searchsorted(ev, side="right") - 1
+    dates = pd.DatetimeIndex(close.index)  # no copy: a close series is indexed by date
+    if dates.tz is not None and ev.tz is None:
+        ev = ev.tz_localize(dates.tz)
+    pos = dates.searchsorted(ev, side="right") - 1
     return np.unique(pos[pos >= 0])
 
 

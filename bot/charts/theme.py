@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -32,7 +33,7 @@ from bot import fmt
 
 # The style constants and the renderer are part of this module's surface for the chart
 # modules (theme.SKY, theme.to_png), so they are re-exported here.
-from bot.charts.render import _Canvas, clear_text_cache, to_png  # noqa: F401
+from bot.charts.render import _Canvas, agg_canvas, clear_text_cache, to_png  # noqa: F401
 from bot.charts.style import (  # noqa: F401
     BG,
     BLUE,
@@ -61,6 +62,9 @@ from bot.charts.style import (  # noqa: F401
     ZERO,
 )
 
+if TYPE_CHECKING:
+    from matplotlib.typing import LegendLocType
+
 
 def new_figure(size: tuple[int, int] = MAIN_SIZE) -> Figure:
     """A detached figure with its own Agg canvas, so no global figure manager is involved.
@@ -72,14 +76,17 @@ def new_figure(size: tuple[int, int] = MAIN_SIZE) -> Figure:
     return fig
 
 
-def rect(fig: Figure, left: float, bottom: float, right: float, top: float) -> list[float]:
+Rect = tuple[float, float, float, float]
+
+
+def rect(fig: Figure, left: float, bottom: float, right: float, top: float) -> Rect:
     """Axes rectangle from pixel margins: fixed margins keep layout cheap and deterministic
     (no tight/constrained layout passes)."""
     w, h = fig.bbox.width, fig.bbox.height
-    return [left / w, bottom / h, (w - left - right) / w, (h - bottom - top) / h]
+    return (left / w, bottom / h, (w - left - right) / w, (h - bottom - top) / h)
 
 
-def add_axes(fig: Figure, box: Sequence[float], *, fs: float = FS_TICK, **kw) -> Axes:
+def add_axes(fig: Figure, box: Rect, *, fs: float = FS_TICK, **kw: Any) -> Axes:
     ax = fig.add_axes(box, **kw)
     style_axes(ax, fs)
     return ax
@@ -122,7 +129,7 @@ def fit(fig: Figure, text: str, fontsize: float, width: float, *,
 
     Measured with the figure's own renderer, so a long title wraps instead of running off the
     edge, and the caller lays out the rest below however many lines it took."""
-    renderer = fig.canvas.get_renderer()
+    renderer = agg_canvas(fig).get_renderer()
     probe = Text(0, 0, "", fontsize=fontsize, fontweight=weight)
     probe.set_figure(fig)
 
@@ -178,7 +185,7 @@ def key(fig: Figure, top: float, handles: list, *, left: float = 6.0) -> float:
     """A legend row under the title, outside every plot, so it never covers data: one row when
     it fits the width, else as few rows as fit. Returns its height in px."""
     w, h = fig.bbox.width, fig.bbox.height
-    renderer = fig.canvas.get_renderer()
+    renderer = agg_canvas(fig).get_renderer()
     n = len(handles)
     for ncols in dict.fromkeys((n, math.ceil(n / 2), 2, 1)):
         leg = fig.legend(handles=handles, loc="upper left", ncols=ncols,
@@ -197,7 +204,7 @@ def key(fig: Figure, top: float, handles: list, *, left: float = 6.0) -> float:
 def shorten(fig: Figure, text: str, fontsize: float, width: float, *,
             weight: str = "normal") -> str:
     """``text`` cut with an ellipsis to fit ``width`` px (for labels that cannot wrap)."""
-    renderer = fig.canvas.get_renderer()
+    renderer = agg_canvas(fig).get_renderer()
     probe = Text(0, 0, text, fontsize=fontsize, fontweight=weight)
     probe.set_figure(fig)
     while len(text) > 1 and probe.get_window_extent(renderer).width > width:
@@ -349,7 +356,7 @@ def price_tag(ax: Axes, y: float, text: str, color: str, fs: float = FS_SMALL) -
 def tag_px(fig: Figure, *texts: str, fs: float = FS_SMALL) -> float:
     """Pixels right of an axes that ``price_tag`` labels need (the widest of ``texts``), so a
     long price widens the margin instead of running off the figure."""
-    renderer = fig.canvas.get_renderer()
+    renderer = agg_canvas(fig).get_renderer()
     probe = Text(0, 0, "", fontsize=fs, fontweight="bold")
     probe.set_figure(fig)
     widest = 0.0
@@ -361,7 +368,7 @@ def tag_px(fig: Figure, *texts: str, fs: float = FS_SMALL) -> float:
     return min(widest + (6 + 2 * 0.25 * fs) * pt + 10, fig.bbox.width / 3)
 
 
-def legend(ax: Axes, loc: str = "upper left", fs: float = FS_SMALL, **kw) -> None:
+def legend(ax: Axes, loc: LegendLocType = "upper left", fs: float = FS_SMALL, **kw: Any) -> None:
     leg = ax.legend(loc=loc, fontsize=fs, frameon=True, facecolor=BG, edgecolor=GRID,
                     framealpha=0.85, labelcolor=TEXT, **kw)
     for t in leg.get_texts():

@@ -71,7 +71,11 @@ def clean_bars(
     if index.tz is not None:
         index = index.tz_localize(None)
     # No freq: a cached series may gain or lose days, and a stale "B" freq would then lie.
-    index = pd.DatetimeIndex(index.normalize().astype("datetime64[us]"), freq=None, name="Date")
+    index = pd.DatetimeIndex(
+        index.normalize().astype("datetime64[us]"),
+        freq=None,  # type: ignore[arg-type]  # pandas takes None (drop the freq); stubs do not
+        name="Date",
+    )
 
     data: dict[str, np.ndarray] = {}
     for column in COLUMNS:

@@ -110,10 +110,10 @@ def _read_well_formed(path: Path) -> pd.DataFrame | None:
         if len(set(names)) != len(names) or "Date" not in names or "Close" not in names:
             return None
         numeric = [c for c in COLUMNS if c in names]
+        dtypes: dict[str, type[str] | str] = {"Date": str, **dict.fromkeys(numeric, "float64")}
         raw = pd.read_csv(
             path, usecols=["Date", *numeric], engine="c", keep_default_na=False,
-            na_values=sorted(MISSING_TOKENS),
-            dtype={"Date": str, **dict.fromkeys(numeric, "float64")},
+            na_values=sorted(MISSING_TOKENS), dtype=dtypes,
         )
         # The C parser fills a short row with NaN where the strict reader calls it broken:
         # every non-blank line must hold exactly the header's number of fields.

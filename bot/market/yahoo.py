@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import functools
 import json
 import logging
 import random
+import threading
 import time
 import warnings
 from collections.abc import Awaitable, Callable
@@ -65,6 +67,33 @@ class _Retryable(Exception):
         self.detail = detail
 
 
+_chart_answer = threading.local()  # the HTTP status of this thread's latest chart request
+
+
+def _remember_status(get: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap `YfData.get` to note the chart API's HTTP status for this thread.
+
+    yfinance reads the time-zone probe's JSON without looking at its status, so a 5xx whose
+    body is a JSON error reads as a symbol without a time zone; yfinance then asks quoteSummary,
+    whose 404 (or nothing) makes it `YFTzMissingError`: the same as a symbol Yahoo does not
+    know. The chart's status is what tells Yahoo failing from the asker's typo."""
+
+    @functools.wraps(get)
+    def remembering(self: Any, url: str, *args: Any, **kwargs: Any) -> Any:
+        response = get(self, url, *args, **kwargs)
+        if "/finance/chart/" in str(url):
+            _chart_answer.status = getattr(response, "status_code", None)
+        return response
+
+    remembering.riskon_wrapped = True  # type: ignore[attr-defined]
+    return remembering
+
+
+def _chart_failed() -> bool:
+    status = getattr(_chart_answer, "status", None)
+    return isinstance(status, int) and status >= 500
+
+
 def _configure_yfinance(cache_dir: Path) -> None:
     """Make yfinance raise, and keep its caches under riskon's data dir; call in `_YF_TURN`.
 
@@ -73,6 +102,8 @@ def _configure_yfinance(cache_dir: Path) -> None:
     """
     global _cache_dir
     yf.config.debug.hide_exceptions = False
+    if not getattr(yf_data.YfData.get, "riskon_wrapped", False):
+        yf_data.YfData.get = _remember_status(yf_data.YfData.get)
     if _cache_dir is None:
         try:
             cache_dir.mkdir(parents=True, exist_ok=True)
@@ -175,6 +206,7 @@ class YahooProvider:
             # zones stay in its SQLite cache, so forgetting the memo costs no requests.
             _forget_memoised_responses()
             began = time.monotonic()
+            _chart_answer.status = None
             try:
                 ticker = yf.Ticker(symbol, session=self.session)
                 options: dict[str, Any] = {"start": start} if start else {"period": "max"}
@@ -185,11 +217,15 @@ class YahooProvider:
             except YFRateLimitError as exc:
                 raise _Retryable("rate limited (HTTP 429)") from exc
             except YFTzMissingError as exc:
+                if _chart_failed():
+                    raise _Retryable(f"HTTP {_chart_answer.status} from Yahoo") from exc
                 raise UnknownSymbol(symbol) from exc
             except YFPricesMissingError as exc:
                 raise NoData(symbol, SOURCE, _reason(exc)) from exc
             except Exception as exc:
                 status = _http_status(exc)
+                if status == 404 and _chart_failed():
+                    raise _Retryable(f"HTTP {_chart_answer.status} from Yahoo") from exc
                 if status == 404:
                     # yfinance falls back to quoteSummary when the chart has no time zone;
                     # Yahoo's 404 there means the same as YFTzMissingError.
@@ -200,6 +236,8 @@ class YahooProvider:
                     raise ProviderError(SOURCE, f"HTTP {status} from Yahoo") from exc
                 if _is_network_error(exc):
                     raise _Retryable(f"network error: {_short(exc)}") from exc
+                if _chart_failed():  # a 5xx whose body yfinance tried to read as a chart
+                    raise _Retryable(f"HTTP {_chart_answer.status} from Yahoo") from exc
                 log.warning("%s %s: unexpected yfinance failure", SOURCE, symbol, exc_info=True)
                 raise ProviderError(SOURCE, f"unexpected {type(exc).__name__}: {exc}") from exc
             finally:

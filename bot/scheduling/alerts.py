@@ -137,10 +137,11 @@ class SignalRecord:
     def fired_text(self) -> str:
         """'fired 9 times since 2014-09-17, about 0.8 a year, last on 2026-03-27'."""
         times = "once" if self.count == 1 else f"{self.count:,} times"
-        if self.count == 0:
+        last = self.last_event
+        if self.count == 0 or last is None:  # one without the other never happens
             return f"never fired since {self.first_session.isoformat()}"
         return (f"fired {times} since {self.first_session.isoformat()}, about "
-                f"{self.per_year:.1f} a year, last on {self.last_event.isoformat()}")
+                f"{self.per_year:.1f} a year, last on {last.isoformat()}")
 
     def holds_text(self) -> str:
         verb = "holds" if self.holds_latest else "does not hold"
@@ -330,7 +331,7 @@ class AlertChecker:
             if down:
                 result.delayed[pair] = f"{down[0]}: {histories[down[0]]}"
                 continue
-            closes = {s: histories[s] for s in syms}
+            closes = {s: h for s in syms if not isinstance(h := histories[s], str)}  # none down
             since = min(a.since_session for a in groups[pair])
             for s in syms:
                 if s not in prints:

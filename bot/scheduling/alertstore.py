@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from bot.errors import UserError
-from bot.scheduling.postlog import PostRecord, _record
+from bot.scheduling.postlog import Kind, PostRecord, _record
 from bot.store import Store
 
-KIND = "alert"
+KIND: Kind = "alert"
 
 _COLUMNS = ("id, guild_id, channel_id, role_id, signal, target, created_by, created_at, "
             "since_session, last_fired, paused_reason")

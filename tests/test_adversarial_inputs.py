@@ -1,0 +1,43 @@
+"""Classes of bad input found by benchmarks/adversarial.py, a few representatives each: every one
+is answered with one plain private line, never the apology for a bug."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from bot.adapter.views import AfterQuery
+from bot.errors import BadInput
+from tests.bot_harness import GENERAL, GUILD, MEMBER_PERMS
+
+_users = itertools.count(77_000)
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        ({"horizon": -30}, "A horizon must be a whole number of days from 1 to 3650, not -30."),
+        ({"horizon": 10**12}, "A horizon must be a whole number of days from 1 to 3650"),
+        ({"min_gap": -1}, "min_gap must be a whole number of sessions from 1 to 2520, not -1."),
+        ({"min_gap": 10**12}, "min_gap must be a whole number of sessions from 1 to 2520"),
+    ],
+)
+def test_an_after_question_out_of_range_is_refused_before_its_buttons_are_made(options, said):
+    with pytest.raises(BadInput, match=said.replace("(", r"\(").replace(")", r"\)")):
+        AfterQuery("^RUT", "BTC-USD", **options)
+
+
+async def test_after_options_the_buttons_cannot_hold_get_a_private_line(standin, bot) -> None:
+    """Discord's client keeps /after's options in range, but any client can send the raw
+    interaction: a number the buttons' custom_id cannot hold used to be a ValueError."""
+    for options in ({"horizon": -30}, {"horizon": 10**12}, {"min_gap": -1},
+                    {"min_gap": 10**12}):
+        ix = await standin.send_slash(
+            "after", {"trigger": "^RUT", "target": "btc", **options}, guild_id=GUILD,
+            channel_id=GENERAL, user_id=next(_users), permissions=MEMBER_PERMS,
+        )
+        callback = await ix.wait_callback(10)
+        assert callback.type == 4 and callback.ephemeral, options  # refused before deferring
+        text = callback.data["content"]
+        assert "must be a whole number" in text and "went wrong" not in text, (options, text)
