@@ -2,8 +2,8 @@
 
 Manage Server only, checked in code (`default_permissions` only hides the commands); every reply
 is private. The background check runs every `[alerts] check_minutes` (`AlertPoster.check`); the
-posting log's maintenance (heartbeats, dead claims) is the Brief cog's loop, which covers every
-kind of post of this process.
+posting log's maintenance (heartbeats, dead claims) is the process's `ClaimKeeper`, which runs
+while this cog or the Brief cog is loaded, so alert claims never depend on briefs.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from bot.adapter import views
 from bot.adapter.app import RiskonBot
 from bot.adapter.embeds import insight_embed
 from bot.adapter.options import Symbol, guild_id_of, guild_of
-from bot.adapter.poster import AlertPoster, alert_text, missing_permissions
+from bot.adapter.poster import AlertPoster, alert_text, claim_keeper, missing_permissions
 from bot.analytics.signals import parse_signal
 from bot.errors import BadInput
 from bot.insights import after_signal
@@ -131,6 +131,7 @@ class Alerts(commands.Cog):
         return self.bot.store
 
     async def cog_load(self) -> None:
+        await claim_keeper(self.bot).join(self)
         self.bot.add_dynamic_items(AlertMeButton)
         # Reloading this extension makes a new class: drop an earlier one, never show two.
         views.AFTER_EXTRAS[:] = [f for f in views.AFTER_EXTRAS
@@ -141,6 +142,7 @@ class Alerts(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.loop.cancel()
+        await claim_keeper(self.bot).leave(self)
         self.bot.remove_dynamic_items(AlertMeButton)
         if AlertMeButton in views.AFTER_EXTRAS:
             views.AFTER_EXTRAS.remove(AlertMeButton)

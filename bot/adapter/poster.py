@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -38,6 +39,67 @@ CHANNEL_GONE = {
     50001: "riskon lost access to the channel",
     50013: "riskon lacks permission to post there",
 }
+
+
+class ClaimKeeper:
+    """This process's posting-log maintenance: the heartbeat of its open claims and the
+    resolution of claims whose process died (`postlog.beat`, `postlog.resolve_dead`).
+
+    One per bot (`claim_keeper`), shared by every kind of post: it runs while any cog that
+    posts is loaded, on a task of its own, so alert claims keep their heartbeat when briefs are
+    off or the Brief cog is gone (and the reverse), and a long fan-out never makes our claims
+    look dead to another process. Claims are the process's, not a cog's: one beat covers both.
+    """
+
+    #: Seconds between passes (tests shorten it; the lease allows for several missed beats).
+    interval: float = postlog.HEARTBEAT.total_seconds()
+
+    def __init__(self, bot: Any) -> None:
+        self.bot = bot
+        self.owner: str = bot.post_owner
+        self.passes = 0  # loop passes completed, so a test can wait for one
+        self._users: set[int] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    async def maintain(self) -> list[postlog.PostRecord]:
+        """One pass: refresh our claims' heartbeat, resolve every claim of a dead process."""
+        now = self.bot.clock()
+        await postlog.beat(self.bot.store, now, owner=self.owner)
+        return await postlog.resolve_dead(self.bot.store, now, owner=self.owner)
+
+    async def join(self, user: object) -> None:
+        """A posting cog is loading: resolve a predecessor's claims now (a failure, such as the
+        store locked past its busy timeout, fails the cog's load), and keep the loop running."""
+        await self.maintain()
+        self._users.add(id(user))
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="posting-log heartbeat")
+
+    async def leave(self, user: object) -> None:
+        """A posting cog is unloading; the loop stops with the last of them."""
+        self._users.discard(id(user))
+        if not self._users and self._task is not None:
+            task, self._task = self._task, None
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.maintain()
+            except Exception:
+                log.exception("Posting log maintenance failed; the loop goes on")
+            self.passes += 1
+
+
+def claim_keeper(bot: Any) -> ClaimKeeper:
+    """The bot's one `ClaimKeeper`, made on first use."""
+    keeper = getattr(bot, "claim_keeper", None)
+    if keeper is None:
+        keeper = bot.claim_keeper = ClaimKeeper(bot)
+    return keeper
 
 
 class BriefPoster:
@@ -75,16 +137,6 @@ class BriefPoster:
         if self._ticks[0] < horizon:
             del self._ticks[: bisect.bisect_left(self._ticks, horizon)]
         return outcomes
-
-    async def maintain(self) -> list[postlog.PostRecord]:
-        """Keep our open claims' heartbeat fresh and resolve every claim of a dead process.
-
-        Run at start-up and then every `postlog.HEARTBEAT` by the cog's own loop (never by the
-        tick, which may be busy fanning out for minutes). Briefs and alerts alike.
-        """
-        now = self.clock()
-        await postlog.beat(self.bot.store, now, owner=self.owner)
-        return await postlog.resolve_dead(self.bot.store, now, owner=self.owner)
 
     def _owed(self, item: Due) -> bool:
         """Whether the guild's current settings owe it this run.
