@@ -68,7 +68,7 @@ ASK_A_MANAGER = ("Only a server manager (Manage Server) can add alerts: ask one 
                  "this button, or to run /alert add.")
 
 
-class AlertMeButton(ui.DynamicItem[ui.Button], template=views._after_template("alert")):
+class AlertMeButton(ui.DynamicItem[ui.Button], template=views.after_template("alert")):
     """"Alert me when this happens" under every /after answer: the add flow, prefilled.
 
     The question rides in the custom_id like the other /after buttons (so it works after a
@@ -80,12 +80,12 @@ class AlertMeButton(ui.DynamicItem[ui.Button], template=views._after_template("a
         self.query = query
         super().__init__(ui.Button(
             label="Alert me when this happens", style=discord.ButtonStyle.primary,
-            custom_id=views._after_id("alert", query), row=1,
+            custom_id=views.after_id("alert", query), row=1,
         ))
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match, /):
-        return cls(views._query_from(match))
+        return cls(views.query_from(match))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         await views.guarded(interaction, lambda: self._press(interaction))
