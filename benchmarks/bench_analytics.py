@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.analytics import DEFAULT_HORIZONS, event_study, fresh_ath_events  # noqa: E402
-from bot.analytics._bootstrap import clear_uniforms_cache  # noqa: E402
+from bot.analytics.events import clear_study_caches  # noqa: E402
 
 N_BOOT, SEED, MIN_GAP, BUDGET_MS = 10_000, 0, 63, 5.0
 STAT_FIELDS = (
@@ -106,12 +106,13 @@ def slow_after(trigger: pd.Series, target: pd.Series) -> list[float]:
 def timings(fn, repeat: int, cold: bool = False) -> tuple[float, float, float]:
     """(median wall ms, best wall ms, median CPU ms): CPU time shows the work itself when other
     processes share the machine and stretch the wall clock. `cold` forgets the bootstrap draw
-    a study keeps for the next one, before each run, so the run costs what a first study does."""
+    and base rates a study keeps for the next one, before each run, so the run costs what a
+    first study of a target does."""
     fn()  # warm-up
     wall, cpu = [], []
     for _ in range(repeat):
         if cold:
-            clear_uniforms_cache()
+            clear_study_caches()
         w0, c0 = time.perf_counter(), time.process_time()
         fn()
         wall.append(time.perf_counter() - w0)
@@ -133,10 +134,10 @@ def run(label: str, trigger: pd.Series, target: pd.Series) -> bool:
           f"target), horizons {study.horizons}, bootstrap {N_BOOT:,}")  # fmt: skip
     verdict = "within" if fast < BUDGET_MS else "OVER"
     print(f"  vectorized : {fast:8.2f} ms median wall of 300 ({verdict} the {BUDGET_MS:.0f} ms "
-          f"budget); best {best:.2f} ms; median CPU {cpu:.2f} ms; cold: bootstrap draw "
-          f"not kept")  # fmt: skip
-    print(f"  warm       : {warm[0]:8.2f} ms median wall, CPU {warm[2]:.2f} ms: the draw kept "
-          f"from the previous study")  # fmt: skip
+          f"budget); best {best:.2f} ms; median CPU {cpu:.2f} ms; cold: nothing "
+          f"kept")  # fmt: skip
+    print(f"  warm       : {warm[0]:8.2f} ms median wall, CPU {warm[2]:.2f} ms: draw and base "
+          f"rates kept from the previous study")  # fmt: skip
     print(f"  row-by-row : {slow:8.1f} ms median wall of 3")
     print(f"  speed-up   : {slow / fast:8.0f}x")
     print(f"  agree      : {agree} ({a.size} numbers, np.allclose rtol=1e-9)")

@@ -6,10 +6,11 @@ Run: .venv/bin/python benchmarks/bench_signals.py
 Target: the fast path under 10 ms, at least 30x faster than the loop, and both give the same
 events (the script exits non-zero if they differ). Times are CPU time of this process
 (process_time): the machine is shared, and wall time would also count the neighbours. The study
-keeps its bootstrap draw for the next study with the same seed, so it is timed both ways: cold
-(the draw forgotten before every run, as in the first study of a process; the ratio uses this)
-and warm (kept from the previous run). Uses ../shared/market-data/^GSPC.csv when
-present (24,777 sessions from 1927), else a seeded random walk of the same length. The loop is
+keeps its bootstrap draw (per seed) and its base rates (per target) for the next study, so it is
+timed both ways: cold (both forgotten before every run, as in the first study of a target in a
+process; the ratio uses this) and warm (kept from the previous run). Uses
+../shared/market-data/^GSPC.csv when present (24,777 sessions from 1927), else a seeded random
+walk of the same length. The loop is
 written the way one would first write the definitions of issue 10: one session at a time, a
 window slice per SMA, Wilder's recurrence step by step, the gap rule by hand.
 """
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.analytics import DEFAULT_HORIZONS, event_study  # noqa: E402
-from bot.analytics._bootstrap import clear_uniforms_cache  # noqa: E402
+from bot.analytics.events import clear_study_caches  # noqa: E402
 from bot.analytics.signals import parse_signal, signal_events  # noqa: E402
 
 TEXT = "^GSPC close > sma 200 and ^GSPC rsi 14 < 35 and ^GSPC drawdown >= 5%"
@@ -106,11 +107,11 @@ def timed(fn, *args, repeat: int) -> tuple[float, object]:
 def cpu_time(fn, *args, repeat: int, cold: bool = False) -> float:
     """Median CPU time of this process: on a shared machine, wall time also counts the
     neighbours' turns on the cores, CPU time only ours. `cold` forgets the kept bootstrap draw
-    before each run (outside the timed part)."""
+    and base rates before each run (outside the timed part)."""
     times = []
     for _ in range(repeat):
         if cold:
-            clear_uniforms_cache()
+            clear_study_caches()
         t0 = time.process_time()
         fn(*args)
         times.append(time.process_time() - t0)

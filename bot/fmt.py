@@ -46,14 +46,14 @@ def pct(value: float | None, digits: int = 1, signed: bool = True) -> str:
 
 def share(value: float | None) -> str:
     """A proportion as a plain percentage: 0.6 -> '60%' (never signed, never over 100%)."""
-    return "n/a" if not is_num(value) else f"{float(value) * 100:.0f}%"  # type: ignore[arg-type]
+    return "n/a" if value is None or not is_num(value) else f"{float(value) * 100:.0f}%"
 
 
 def price(value: float | None) -> str:
     """A price or index level: two decimals at any size, enough decimals below 1."""
-    if not is_num(value):
+    if value is None or not is_num(value):
         return "n/a"
-    v = float(value)  # type: ignore[arg-type]
+    v = float(value)
     if v == 0 or abs(v) >= 0.1:
         return f"{v:,.2f}"
     decimals = -math.floor(math.log10(abs(v))) + 2  # three significant digits
@@ -65,9 +65,9 @@ def compact(value: float | None) -> str:
 
     Chart axes have no room for a price's two decimals; this is the same number shortened
     (never scientific notation, no signed zero). Non-numbers give "" (an unlabelled tick)."""
-    if not is_num(value) or not math.isfinite(float(value)):  # type: ignore[arg-type]
+    if value is None or not is_num(value) or not math.isfinite(float(value)):
         return ""
-    x = float(value)  # type: ignore[arg-type]
+    x = float(value)
     a = abs(x)
     for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
         if a >= size:
@@ -96,17 +96,17 @@ def pct_tick(value: float | None) -> str:
 
     No '+' (an axis is read by position), a decimal only where the tick needs one, no signed
     zero."""
-    if not is_num(value) or not math.isfinite(float(value)):  # type: ignore[arg-type]
+    if value is None or not is_num(value) or not math.isfinite(float(value)):
         return ""
-    text = f"{float(value) * 100:,.1f}".rstrip("0").rstrip(".")  # type: ignore[arg-type]
+    text = f"{float(value) * 100:,.1f}".rstrip("0").rstrip(".")
     return _unsigned_zero(text) + "%"
 
 
 def corr(value: float | None) -> str:
     """A correlation as people read it: '+0.32', '-0.45', '0.00' (no signed zero)."""
-    if not is_num(value):
+    if value is None or not is_num(value):
         return "n/a"
-    text = f"{float(value):+.2f}"  # type: ignore[arg-type]
+    text = f"{float(value):+.2f}"
     return "0.00" if text in ("+0.00", "-0.00") else text
 
 
@@ -126,9 +126,9 @@ def number(value: float | int | None, digits: int = 0) -> str:
 
 def drawdown(value: float | None) -> str:
     """The worst fall below entry: '-12%', or 'none' when the window never closed below entry."""
-    if not is_num(value):
+    if value is None or not is_num(value):
         return "n/a"
-    v = float(value)  # type: ignore[arg-type]
+    v = float(value)
     if round(v * 100) >= 0:
         return "none" if v >= 0 else pct(v, 1)
     return pct(v, 0)
@@ -185,6 +185,6 @@ def age_days(last: date | datetime | pd.Timestamp, today: date | datetime | pd.T
 def json_num(value: float | None) -> float | None:
     """JSON has no NaN or Infinity (Python's json writes them, strict parsers refuse them):
     unknown or unbounded numbers become null."""
-    if not is_num(value) or not math.isfinite(value):  # type: ignore[arg-type]
+    if value is None or not is_num(value) or not math.isfinite(value):
         return None
-    return float(value)  # type: ignore[arg-type]
+    return float(value)

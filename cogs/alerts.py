@@ -2,8 +2,8 @@
 
 Manage Server only, checked in code (`default_permissions` only hides the commands); every reply
 is private. The background check runs every `[alerts] check_minutes` (`AlertPoster.check`); the
-posting log's maintenance (heartbeats, dead claims) is the Brief cog's loop, which covers every
-kind of post of this process.
+posting log's maintenance (heartbeats, dead claims) is the process's `ClaimKeeper`, which runs
+while this cog or the Brief cog is loaded, so alert claims never depend on briefs.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from bot.adapter import views
 from bot.adapter.app import RiskonBot
 from bot.adapter.embeds import insight_embed
 from bot.adapter.options import Symbol, guild_id_of, guild_of
-from bot.adapter.poster import AlertPoster, alert_text, missing_permissions
+from bot.adapter.poster import AlertPoster, alert_text, claim_keeper, missing_permissions
 from bot.analytics.signals import parse_signal
 from bot.errors import BadInput
 from bot.insights import after_signal
@@ -68,7 +68,7 @@ ASK_A_MANAGER = ("Only a server manager (Manage Server) can add alerts: ask one 
                  "this button, or to run /alert add.")
 
 
-class AlertMeButton(ui.DynamicItem[ui.Button], template=views._after_template("alert")):
+class AlertMeButton(ui.DynamicItem[ui.Button], template=views.after_template("alert")):
     """"Alert me when this happens" under every /after answer: the add flow, prefilled.
 
     The question rides in the custom_id like the other /after buttons (so it works after a
@@ -80,12 +80,12 @@ class AlertMeButton(ui.DynamicItem[ui.Button], template=views._after_template("a
         self.query = query
         super().__init__(ui.Button(
             label="Alert me when this happens", style=discord.ButtonStyle.primary,
-            custom_id=views._after_id("alert", query), row=1,
+            custom_id=views.after_id("alert", query), row=1,
         ))
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match, /):
-        return cls(views._query_from(match))
+        return cls(views.query_from(match))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         await views.guarded(interaction, lambda: self._press(interaction))
@@ -131,6 +131,7 @@ class Alerts(commands.Cog):
         return self.bot.store
 
     async def cog_load(self) -> None:
+        await claim_keeper(self.bot).join(self)
         self.bot.add_dynamic_items(AlertMeButton)
         # Reloading this extension makes a new class: drop an earlier one, never show two.
         views.AFTER_EXTRAS[:] = [f for f in views.AFTER_EXTRAS
@@ -141,6 +142,7 @@ class Alerts(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.loop.cancel()
+        await claim_keeper(self.bot).leave(self)
         self.bot.remove_dynamic_items(AlertMeButton)
         if AlertMeButton in views.AFTER_EXTRAS:
             views.AFTER_EXTRAS.remove(AlertMeButton)

@@ -12,13 +12,11 @@ from discord.ext import commands, tasks
 
 from bot.adapter.app import RiskonBot
 from bot.adapter.options import answer, cooldown
-from bot.adapter.poster import BriefPoster
-from bot.scheduling import postlog
+from bot.adapter.poster import BriefPoster, claim_keeper
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 30
-HEARTBEAT_SECONDS = postlog.HEARTBEAT.total_seconds()
 
 
 class Brief(commands.Cog):
@@ -33,25 +31,16 @@ class Brief(commands.Cog):
         )
 
     async def cog_load(self) -> None:
-        # A restart resolves its predecessor's open claims at once (postlog.owner_dead). A
+        # A restart resolves its predecessor's open claims at once (postlog.owner_dead), and
+        # the process's claims keep their heartbeat (`ClaimKeeper`, shared with alerts). A
         # failure (the store locked past its busy timeout) fails the load: the bot retries it
         # within [store] lock_wait_seconds or refuses to start, never runs without briefs.
-        await self.poster.maintain()
+        await claim_keeper(self.bot).join(self)
         self.loop.start()
-        self.maintenance.start()
 
     async def cog_unload(self) -> None:
         self.loop.cancel()
-        self.maintenance.cancel()
-
-    @tasks.loop(seconds=HEARTBEAT_SECONDS)
-    async def maintenance(self) -> None:
-        """Heartbeat of our claims, and claims of dead processes resolved: its own loop, so
-        a long fan-out in `loop` never lets our claims look dead."""
-        try:
-            await self.poster.maintain()
-        except Exception:
-            log.exception("Posting log maintenance failed; the loop goes on")
+        await claim_keeper(self.bot).leave(self)
 
     @tasks.loop(seconds=TICK_SECONDS)
     async def loop(self) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from bot.adapter.poster import ClaimKeeper
 from bot.scheduling import alertstore, postlog
 from tests.bot_harness import (
     ADMIN_PERMS,
@@ -130,6 +131,19 @@ async def add_direct(bot, guild_id: int, channel_id: int, *, role_id: int | None
 
 def poster(bot):
     return bot.get_cog("Alerts").poster
+
+
+async def until_async(
+    get: Callable[[], Any], ok: Callable[[Any], bool], timeout: float = 20.0  # noqa: ASYNC109
+) -> Any:
+    """Poll `await get()` until `ok(value)`; the value."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not ok(value := await get()):
+        if loop.time() > deadline:
+            raise TimeoutError(f"timed out; last value {value!r}")
+        await asyncio.sleep(0.02)
+    return value
 
 
 # ---- add, list, test, remove; no back-firing; a new final bar fires once, an intraday never --
@@ -298,6 +312,34 @@ async def test_exactly_once_across_a_restart_mid_fan_out(
             description = (await listed.wait_callback(10)).data["embeds"][0]["description"]
             assert f"2014-12-17 not posted ({postlog.OUTCOME_UNKNOWN})" in description
     assert sum("died mid-post" in r.getMessage() for r in caplog.records) == 2
+
+
+async def test_alert_claims_keep_their_heartbeat_without_the_brief_cog(
+    standin, config_path, prices, monkeypatch
+) -> None:
+    """An alert post in flight for longer than the lease, with the Brief cog gone: its claim's
+    heartbeat keeps up, so another process never takes it for a dead one's."""
+    monkeypatch.setattr(ClaimKeeper, "interval", 0.05)
+    clock = ManualClock(FINAL + timedelta(minutes=1))
+    async with riskon(standin, config_path, clock=clock) as bot:
+        await bot.unload_extension("cogs.brief")
+        alert = await add_direct(bot, GUILD, GENERAL)
+        publish(prices, EVENT_ROW + 1)
+        standin.hold_messages()  # Discord does not answer: the claim stays open
+        check = asyncio.create_task(poster(bot).check())
+        key = f"{alert.id}:{D}"
+
+        async def record() -> postlog.PostRecord | None:
+            return await postlog.get(bot.store, "alert", key)
+
+        await until_async(record, lambda r: r is not None and r.status == "claimed")
+        for minutes in (3, 6):  # each step past the 2-minute lease
+            clock.set(FINAL + timedelta(minutes=1 + minutes))
+            await until_async(record, lambda r: r.heartbeat_at == clock())
+            assert await postlog.resolve_dead(bot.store, clock(), owner="elsewhere:1:x") == []
+        standin.release_messages()
+        assert await check == [(alert.id, D, "sent")]
+        assert (await record()).status == "sent"
 
 
 # ---- the grace window ----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The fast study paths (one blocked bootstrap draw for all horizons, kept between studies; the
-calendar table for "last close on or before D") against the definitions spelled out."""
+calendar table for "last close on or before D"; base rates kept per target) against the
+definitions spelled out, and against a study that starts with nothing kept."""
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 from bot.analytics import event_study, forward_returns
 from bot.analytics._bootstrap import clear_uniforms_cache, p_as_good_many
 from bot.analytics._series import asof_positions, calendar_positions, day_numbers
+from bot.analytics.events import clear_study_caches
 
 
 def naive_p(u, base_sorted, m):
@@ -88,3 +90,34 @@ def test_sparse_dates_get_no_table_and_the_same_base_rate():
         s = study.stats[h]
         assert s.base_n == len(base) and s.base_median == np.median(base)
         assert s.base_mean == pytest.approx(base.mean(), rel=1e-12)
+
+
+def walk(n, seed):
+    r = np.random.default_rng(seed).normal(0.0005, 0.02, n)
+    return pd.Series(100 * np.exp(np.cumsum(r)), index=pd.date_range("2015-01-01", periods=n))
+
+
+def test_kept_base_rate_is_not_used_for_an_edited_series():
+    y = walk(800, 5)
+    ev = pd.DatetimeIndex(y.index[[40, 200, 420]])
+    clear_study_caches()
+    before = event_study(y, y, ev, horizons=(30,), n_boot=0)
+    y.iloc[100] *= 1.5  # the same object, the same dates, one close changed in place
+    after = event_study(y, y, ev, horizons=(30,), n_boot=0)
+    clear_study_caches()
+    fresh = event_study(y, y, ev, horizons=(30,), n_boot=0)
+    assert after == fresh and after.stats[30].base_mean != before.stats[30].base_mean
+
+
+def test_kept_base_rates_equal_fresh_ones_across_spans_and_many_horizons():
+    y, x = walk(900, 6), walk(700, 7)  # x is shorter: a different span of y's sessions
+    ev = pd.DatetimeIndex(y.index[[10, 300, 500, 650]])
+    clear_study_caches()
+    warm = [event_study(t, y, ev, horizons=(h, 7), n_boot=300, seed=h)
+            for h in range(1, 40, 3) for t in (y, x)]  # fmt: skip
+    cold = []
+    for h in range(1, 40, 3):
+        for t in (y, x):
+            clear_study_caches()
+            cold.append(event_study(t, y, ev, horizons=(h, 7), n_boot=300, seed=h))
+    assert warm == cold

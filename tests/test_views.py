@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.adapter import views
-from bot.adapter.views import AfterQuery, _after_id, _query_from, episode_page, page_count
+from bot.adapter.views import AfterQuery, after_id, episode_page, page_count, query_from
 from bot.answers.model import Insight, Table
 
 
@@ -23,10 +23,10 @@ def test_a_question_round_trips_through_every_after_custom_id() -> None:
         (views.AllEpisodesButton, "all"),
         (views.PageButton, "next"),
     ):
-        custom_id = _after_id(action, query, 3)
+        custom_id = after_id(action, query, 3)
         assert len(custom_id) <= 100
         match = _decode(cls, custom_id)
-        assert _query_from(match) == query and int(match["page"]) == 3
+        assert query_from(match) == query and int(match["page"]) == 3
     assert query.swapped() == AfterQuery("BTC-USD", "^RUT", 730, 21, "breakout")
     assert query.swappable and not AfterQuery("^RUT", "^RUT").swappable
 
@@ -34,15 +34,15 @@ def test_a_question_round_trips_through_every_after_custom_id() -> None:
 def test_a_question_too_long_for_a_custom_id_is_remembered_until_a_restart() -> None:
     signal = "^RUT ath gap 63 and ^VIX above 30 and BTC-USD change 20 below -10 " * 2
     query = AfterQuery(signal.strip(), "BTC-USD")
-    custom_id = _after_id("swap", query)
+    custom_id = after_id("swap", query)
     assert len(custom_id) <= 100
     match = _decode(views.SwapButton, custom_id)
-    assert _query_from(match) == query
+    assert query_from(match) == query
     assert not query.swappable  # a signal of several clauses has no single asset to swap
     views._REMEMBERED.clear()  # what a restart forgets
-    lost = _query_from(match)
+    lost = query_from(match)
     assert lost.lost
-    assert views.SwapButton.__discord_ui_compiled_template__.fullmatch(_after_id("swap", lost))
+    assert views.SwapButton.__discord_ui_compiled_template__.fullmatch(after_id("swap", lost))
 
 
 def test_episode_pages_put_completed_episodes_first() -> None:
@@ -75,7 +75,7 @@ def test_swap_turns_a_one_clause_signal_onto_the_target() -> None:
     assert swapped == AfterQuery("BTC-USD high 252 gap 21", "^RUT", horizon=90)
     assert swapped.swapped() == AfterQuery("^RUT high 252 gap 21", "BTC-USD", horizon=90)
     # None (left to the signal) survives the custom_id
-    match = _decode(views.SwapButton, _after_id("swap", swapped))
-    assert _query_from(match) == swapped
+    match = _decode(views.SwapButton, after_id("swap", swapped))
+    assert query_from(match) == swapped
     assert not AfterQuery("^VIX close > 30", "BTC-USD").swappable  # not a record or breakout
     assert not AfterQuery("^RUT ath and ^VIX close > 30", "BTC-USD").swappable

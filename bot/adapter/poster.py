@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -26,6 +27,10 @@ from bot.scheduling.alerts import AlertChecker, Firing
 from bot.scheduling.alertstore import Alert, post_key
 from bot.scheduling.schedule import Due, due
 
+if TYPE_CHECKING:
+    from bot.adapter.app import RiskonBot
+    from bot.answers.model import Insight
+
 log = logging.getLogger(__name__)
 
 #: Discord errors that mean "this channel is gone or closed to us": pause that guild's brief.
@@ -36,10 +41,71 @@ CHANNEL_GONE = {
 }
 
 
+class ClaimKeeper:
+    """This process's posting-log maintenance: the heartbeat of its open claims and the
+    resolution of claims whose process died (`postlog.beat`, `postlog.resolve_dead`).
+
+    One per bot (`claim_keeper`), shared by every kind of post: it runs while any cog that
+    posts is loaded, on a task of its own, so alert claims keep their heartbeat when briefs are
+    off or the Brief cog is gone (and the reverse), and a long fan-out never makes our claims
+    look dead to another process. Claims are the process's, not a cog's: one beat covers both.
+    """
+
+    #: Seconds between passes (tests shorten it; the lease allows for several missed beats).
+    interval: float = postlog.HEARTBEAT.total_seconds()
+
+    def __init__(self, bot: Any) -> None:
+        self.bot = bot
+        self.owner: str = bot.post_owner
+        self.passes = 0  # loop passes completed, so a test can wait for one
+        self._users: set[int] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    async def maintain(self) -> list[postlog.PostRecord]:
+        """One pass: refresh our claims' heartbeat, resolve every claim of a dead process."""
+        now = self.bot.clock()
+        await postlog.beat(self.bot.store, now, owner=self.owner)
+        return await postlog.resolve_dead(self.bot.store, now, owner=self.owner)
+
+    async def join(self, user: object) -> None:
+        """A posting cog is loading: resolve a predecessor's claims now (a failure, such as the
+        store locked past its busy timeout, fails the cog's load), and keep the loop running."""
+        await self.maintain()
+        self._users.add(id(user))
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="posting-log heartbeat")
+
+    async def leave(self, user: object) -> None:
+        """A posting cog is unloading; the loop stops with the last of them."""
+        self._users.discard(id(user))
+        if not self._users and self._task is not None:
+            task, self._task = self._task, None
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.maintain()
+            except Exception:
+                log.exception("Posting log maintenance failed; the loop goes on")
+            self.passes += 1
+
+
+def claim_keeper(bot: Any) -> ClaimKeeper:
+    """The bot's one `ClaimKeeper`, made on first use."""
+    keeper = getattr(bot, "claim_keeper", None)
+    if keeper is None:
+        keeper = bot.claim_keeper = ClaimKeeper(bot)
+    return keeper
+
+
 class BriefPoster:
     def __init__(
         self,
-        bot: Any,
+        bot: RiskonBot,
         *,
         grace: timedelta,
         concurrency: int,
@@ -71,16 +137,6 @@ class BriefPoster:
         if self._ticks[0] < horizon:
             del self._ticks[: bisect.bisect_left(self._ticks, horizon)]
         return outcomes
-
-    async def maintain(self) -> list[postlog.PostRecord]:
-        """Keep our open claims' heartbeat fresh and resolve every claim of a dead process.
-
-        Run at start-up and then every `postlog.HEARTBEAT` by the cog's own loop (never by the
-        tick, which may be busy fanning out for minutes). Briefs and alerts alike.
-        """
-        now = self.clock()
-        await postlog.beat(self.bot.store, now, owner=self.owner)
-        return await postlog.resolve_dead(self.bot.store, now, owner=self.owner)
 
     def _owed(self, item: Due) -> bool:
         """Whether the guild's current settings owe it this run.
@@ -172,7 +228,7 @@ class BriefPoster:
             return [(item.settings.guild_id, "failed") for item in items]
         return list(await asyncio.gather(*(self._send(insight, item) for item in items)))
 
-    async def _send(self, insight: Any, item: Due) -> tuple[int, str]:
+    async def _send(self, insight: Insight, item: Due) -> tuple[int, str]:
         guild_id = item.settings.guild_id
         channel_id = item.settings.channel_id
         assert channel_id is not None, "due() yields only guilds with a brief channel"
@@ -200,8 +256,8 @@ class BriefPoster:
 
 
 async def post_once(
-    bot: Any, kind: postlog.Kind, key: str, *, guild_id: int, day: date, channel_id: int,
-    insight: Any, owner: str, clock: Callable[[], datetime], content: str | None = None,
+    bot: RiskonBot, kind: postlog.Kind, key: str, *, guild_id: int, day: date, channel_id: int,
+    insight: Insight, owner: str, clock: Callable[[], datetime], content: str | None = None,
     allowed_mentions: discord.AllowedMentions | None = None,
 ) -> tuple[str, str | None]:
     """Claim (kind, key), send the insight to the channel, commit or mark: one post, once.
@@ -216,6 +272,8 @@ async def post_once(
         return "already claimed", None
     try:
         channel = bot.get_channel(channel_id) or await bot.fetch_channel(channel_id)
+        if not isinstance(channel, discord.abc.Messageable):  # a category or forum: no posts
+            raise TypeError(f"channel {channel_id} is a {type(channel).__name__}")
         embed, file = insight_embed(insight)
         extra: dict[str, Any] = {"file": file} if file else {}
         if content is not None:
@@ -277,7 +335,7 @@ class AlertPoster:
 
     def __init__(
         self,
-        bot: Any,
+        bot: RiskonBot,
         *,
         grace: timedelta,
         concurrency: int,
@@ -285,6 +343,7 @@ class AlertPoster:
     ) -> None:
         self.bot = bot
         self.clock = clock
+        self._concurrency = concurrency
         self._limit = asyncio.Semaphore(concurrency)
         #: Renders in flight: enough to keep every worker process busy, few enough that the
         #: studies waiting for their fan-out do not pile up in memory.
@@ -295,7 +354,7 @@ class AlertPoster:
         self.renders = 0  # studies rendered, for tests and benchmarks
         self.checks = 0  # checks completed, so a test can wait for the loop to have looked
 
-    async def render(self, signal: str, target: str) -> Any:
+    async def render(self, signal: str, target: str) -> Insight:
         """The study an alert posts: the /after answer for the signal and target."""
         return await self.bot.insights.after(signal, target)
 
@@ -318,10 +377,15 @@ class AlertPoster:
         for firing in result.firings:
             by_pair[(firing.signal, firing.target)].append(firing)
         paused: set[tuple[int, int]] = set()
+        # Sends wait in a queue as plain tuples for `concurrency` workers. A task per send (as
+        # gather made) costs ~12 objects the cyclic collector tracks (task, coroutines,
+        # context, futures) while it waits: at 10,000 alerts ~60,000 of them, and a full
+        # collection walking them held the loop 80-300 ms (bench_alerts.py).
+        sends: asyncio.Queue[tuple[Firing, Alert, Any] | None] = asyncio.Queue()
 
-        async def fan_out(signal: str, target: str, firings: list[Firing]) -> list:
-            """Render once, then send to every alert owed it; pairs run side by side (the
-            compute pool bounds the renders), so the first posts do not wait for the last
+        async def render(signal: str, target: str, firings: list[Firing]) -> None:
+            """Render once, then queue a send to every alert owed it; pairs render side by
+            side (the compute pool bounds them), so the first posts do not wait for the last
             render."""
             try:
                 async with self._renders:
@@ -330,18 +394,31 @@ class AlertPoster:
             except Exception:
                 # Not marked: the next check renders again, until the grace window ends.
                 log.exception("Alert study for %r on %s could not be built", signal, target)
-                return []
-            sends = [self._send(f, alert, insight, paused) for f in firings for alert in f.alerts]
-            return list(await asyncio.gather(*sends))
+                return
+            for firing in firings:
+                for alert in firing.alerts:
+                    sends.put_nowait((firing, alert, insight))
 
-        for sent in await asyncio.gather(
-            *(fan_out(signal, target, firings) for (signal, target), firings in by_pair.items())
-        ):
-            outcomes += sent
+        async def send() -> None:
+            while (job := await sends.get()) is not None:
+                outcomes.append(await self._send(*job, paused))
+
+        workers = [asyncio.create_task(send()) for _ in range(self._concurrency)]
+        try:
+            await asyncio.gather(*(render(signal, target, firings)
+                                   for (signal, target), firings in by_pair.items()))
+            for _ in workers:
+                sends.put_nowait(None)  # after every queued send: the workers drain, then stop
+            await asyncio.gather(*workers)
+        finally:
+            # Done, or the check was cancelled (shutdown) or a send raised: stop sending.
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
         return outcomes
 
     async def _send(
-        self, firing: Firing, alert: Alert, insight: Any, paused: set[tuple[int, int]]
+        self, firing: Firing, alert: Alert, insight: Insight, paused: set[tuple[int, int]]
     ) -> tuple[int, date, str]:
         store, where = self.bot.store, (alert.guild_id, alert.channel_id)
         async with self._limit:
@@ -385,13 +462,17 @@ def missing_permissions(channel: Any) -> list[str]:
     return [label for attr, label in NEEDED if not getattr(perms, attr)]
 
 
-def pause_reason(bot: Any, channel_id: int | None, exc: discord.HTTPException) -> str | None:
+def pause_reason(
+    bot: RiskonBot, channel_id: int | None, exc: discord.HTTPException
+) -> str | None:
     """Why posting to this channel must pause, naming the channel and what is missing; None
     for an error that is not about the channel (a retry tomorrow may work)."""
     gone = isinstance(exc, discord.NotFound) or exc.code == 10003
     if not gone and not (isinstance(exc, discord.Forbidden) or exc.code in CHANNEL_GONE):
         return None
     channel = bot.get_channel(channel_id) if channel_id is not None else None
+    if not isinstance(channel, (discord.abc.GuildChannel, discord.Thread)):
+        channel = None  # riskon posts only in a server's channels
     where = f"#{channel.name}" if channel is not None else f"channel {channel_id}"
     if gone or channel is None:
         return f"the channel {where} was deleted" if gone else f"riskon lost access to {where}"
@@ -402,7 +483,7 @@ def pause_reason(bot: Any, channel_id: int | None, exc: discord.HTTPException) -
 
 
 async def notify_pause(
-    bot: Any, guild_id: int, channel_id: int | None, what: str, reason: str,
+    bot: RiskonBot, guild_id: int, channel_id: int | None, what: str, reason: str,
     fix: str = "/config brief on",
 ) -> bool:
     """Tell the server once, in its system channel, that `what` was paused and why.
@@ -412,8 +493,8 @@ async def notify_pause(
     channel that just failed. Mentions nobody. True if the notice went out.
     """
     guild = bot.get_guild(guild_id)
-    system = getattr(guild, "system_channel", None)
-    if system is None or system.id == channel_id:
+    system = guild.system_channel if guild is not None else None
+    if guild is None or system is None or system.id == channel_id:
         return False
     perms = system.permissions_for(guild.me)
     if not (perms.view_channel and perms.send_messages):

@@ -145,7 +145,11 @@ class AfterQuery:
 _REMEMBERED: OrderedDict[str, tuple[str, str]] = OrderedDict()
 
 
-def _after_id(action: str, query: AfterQuery, page: int = 0) -> str:
+def after_id(action: str, query: AfterQuery, page: int = 0) -> str:
+    """The custom_id of an /after button or select: the question rides in it, so a press works
+    after a restart. Public because buttons of other cogs join /after's view
+    (`register_after_extra`, e.g. cogs/alerts.py's "Alert me") and must carry the question the
+    same way."""
     gap = "-" if query.min_gap is None else query.min_gap
     head = f"riskon:after:{action}:{query.horizon}:{gap}:{query.event or '-'}:{page}:"
     if query.lost:
@@ -166,11 +170,15 @@ _AFTER_FIELDS = (
 )
 
 
-def _after_template(actions: str) -> str:
+def after_template(actions: str) -> str:
+    """The `DynamicItem` template matching `after_id`'s ids for these actions (a regex
+    alternation). Public for the same reason as `after_id`: extras from other cogs."""
     return rf"riskon:after:(?P<action>{actions}){_AFTER_FIELDS}"
 
 
-def _query_from(match: re.Match[str]) -> AfterQuery:
+def query_from(match: re.Match[str]) -> AfterQuery:
+    """The question back from a custom_id matched by `after_template`. Public for the same
+    reason as `after_id`: an extra button rebuilds its question after a restart with it."""
     trigger, target = match["trigger"], match["target"]
     if target == "":
         # None after a restart: the query stays `lost` (target ""), and a press says so
@@ -240,7 +248,7 @@ def register_after_extra(factory: ItemFactory) -> None:
         AFTER_EXTRAS.append(factory)
 
 
-class HorizonSelect(ui.DynamicItem[ui.Select[Any]], template=_after_template("h")):
+class HorizonSelect(ui.DynamicItem[ui.Select[Any]], template=after_template("h")):
     def __init__(self, query: AfterQuery) -> None:
         self.query = query
         options = [
@@ -251,7 +259,7 @@ class HorizonSelect(ui.DynamicItem[ui.Select[Any]], template=_after_template("h"
         ]
         super().__init__(
             ui.Select(
-                custom_id=_after_id("h", query),
+                custom_id=after_id("h", query),
                 placeholder="Longest window to measure",
                 options=options,
                 row=0,
@@ -260,7 +268,7 @@ class HorizonSelect(ui.DynamicItem[ui.Select[Any]], template=_after_template("h"
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match, /):
-        return cls(_query_from(match))
+        return cls(query_from(match))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         values = self.item.values
@@ -268,41 +276,41 @@ class HorizonSelect(ui.DynamicItem[ui.Select[Any]], template=_after_template("h"
         await press_after(interaction, self.query, replace(self.query, horizon=horizon))
 
 
-class SwapButton(ui.DynamicItem[ui.Button[Any]], template=_after_template("swap")):
+class SwapButton(ui.DynamicItem[ui.Button[Any]], template=after_template("swap")):
     def __init__(self, query: AfterQuery) -> None:
         self.query = query
         super().__init__(
             ui.Button(
                 label="Swap",
                 style=discord.ButtonStyle.secondary,
-                custom_id=_after_id("swap", query),
+                custom_id=after_id("swap", query),
                 row=1,
             )
         )
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match, /):
-        return cls(_query_from(match))
+        return cls(query_from(match))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         await press_after(interaction, self.query, self.query.swapped())
 
 
-class AllEpisodesButton(ui.DynamicItem[ui.Button[Any]], template=_after_template("all")):
+class AllEpisodesButton(ui.DynamicItem[ui.Button[Any]], template=after_template("all")):
     def __init__(self, query: AfterQuery) -> None:
         self.query = query
         super().__init__(
             ui.Button(
                 label="All episodes",
                 style=discord.ButtonStyle.secondary,
-                custom_id=_after_id("all", query),
+                custom_id=after_id("all", query),
                 row=1,
             )
         )
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match, /):
-        return cls(_query_from(match))
+        return cls(query_from(match))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         await guarded(interaction, lambda: self._send(interaction))
@@ -323,7 +331,7 @@ class AllEpisodesButton(ui.DynamicItem[ui.Button[Any]], template=_after_template
         )
 
 
-class PageButton(ui.DynamicItem[ui.Button[Any]], template=_after_template("prev|next")):
+class PageButton(ui.DynamicItem[ui.Button[Any]], template=after_template("prev|next")):
     def __init__(
         self, query: AfterQuery, action: str, page: int, disabled: bool = False
     ) -> None:
@@ -332,14 +340,14 @@ class PageButton(ui.DynamicItem[ui.Button[Any]], template=_after_template("prev|
             ui.Button(
                 label="Previous" if action == "prev" else "Next",
                 style=discord.ButtonStyle.secondary,
-                custom_id=_after_id(action, query, page),
+                custom_id=after_id(action, query, page),
                 disabled=disabled,
             )
         )
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match, /):
-        return cls(_query_from(match), match["action"], int(match["page"]))
+        return cls(query_from(match), match["action"], int(match["page"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         await guarded(interaction, lambda: self._turn(interaction))

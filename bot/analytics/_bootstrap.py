@@ -68,9 +68,10 @@ def _share_as_good(u: np.ndarray, below: np.ndarray, base_sorted: np.ndarray, m:
 
 
 _BLOCK_ROWS = 16  # 16 x 10,000 uniforms (1.3 MB) stay in cache while every horizon reads them
-# Drawn uniforms kept per (seed, n_boot): at most this many bytes each (200 rows of 10,000
-# draws) and this many entries, so the cache stays a few tens of MB at worst.
-_UNIFORMS_MAX_BYTES = 16 << 20
+# Drawn uniforms kept per (seed, n_boot), in every worker process: at most 8 MiB an entry (100
+# events at 10,000 draws; bigger studies draw afresh each time) and two entries (/after's
+# 10,000 draws and the brief's 2,000), so a worker holds ~10 MiB more at worst.
+_UNIFORMS_MAX_BYTES = 8 << 20
 _UNIFORMS_MAX_ENTRIES = 2
 _UNIFORMS: dict[tuple[int, int], np.ndarray] = {}
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from bot import defaults
-from bot.analytics._bootstrap import p_as_good_many, sorted_quantiles
+from bot.analytics._bootstrap import clear_uniforms_cache, p_as_good_many, sorted_quantiles
 from bot.analytics._series import asof_positions, calendar_positions, close_arrays, day_numbers
 
 DEFAULT_HORIZONS: tuple[int, ...] = defaults.HORIZONS
@@ -99,6 +99,60 @@ def _base_sorted(days, values, table, b0: int, b1: int, h: int) -> np.ndarray:
     base = values[end] / values[b0 : b0 + n_fin] - 1.0
     base.sort()
     return base
+
+
+@dataclass(slots=True)
+class _KeptBases:
+    days: np.ndarray
+    values: np.ndarray
+    by_horizon: dict[int, np.ndarray]
+
+
+# Sorted base returns kept per target and span: a later study on the same target (the usual
+# case: one default target, many questions) reads them instead of recomputing them. Entries
+# hold their own copies of the target's days and closes and are used only when those are equal
+# bit for bit, so a series edited in place or a new series at the same address is never
+# mistaken for a kept one. Bounded: a few targets, a few horizons each (~1.2 MB for ^GSPC's
+# 24,777 sessions and four horizons).
+_BASES_MAX_TARGETS = 4
+_BASES_MAX_HORIZONS = 8
+_BASES: dict[tuple[int, int, int, int, int], _KeptBases] = {}
+
+
+def clear_study_caches() -> None:
+    """Forget kept base rates and bootstrap draws: the next study runs as a first one does."""
+    _BASES.clear()
+    clear_uniforms_cache()
+
+
+def _base_rates(
+    days: np.ndarray, values: np.ndarray, b0: int, b1: int, hs: tuple[int, ...]
+) -> dict[int, np.ndarray]:
+    """Sorted base returns per horizon (read-only arrays), kept for the next study."""
+    key = (len(days), int(days[0]), int(days[-1]), b0, b1)
+    kept = _BASES.get(key)
+    if kept is None or not (
+        np.array_equal(kept.days, days)
+        and np.array_equal(kept.values.view(np.int64), values.view(np.int64))
+    ):
+        kept = _KeptBases(days.copy(), values.copy(), {})
+        while len(_BASES) >= _BASES_MAX_TARGETS and key not in _BASES:
+            _BASES.pop(next(iter(_BASES)), None)
+        _BASES[key] = kept
+    out: dict[int, np.ndarray] = {}
+    table, have_table = None, False
+    for h in hs:
+        base = kept.by_horizon.get(h)
+        if base is None:
+            if not have_table:
+                table, have_table = calendar_positions(days), True
+            base = _base_sorted(days, values, table, b0, b1, h)
+            base.flags.writeable = False  # shared with later studies (and threads)
+            if len(kept.by_horizon) >= _BASES_MAX_HORIZONS:
+                kept.by_horizon = {}  # a fresh dict: a study reading the old one is unaffected
+            kept.by_horizon[h] = base
+        out[h] = base
+    return out
 
 
 def forward_returns(close: pd.Series, horizon_days: int) -> pd.Series:
@@ -194,13 +248,13 @@ def event_study(
     span_lo, span_hi = max(x_days[0], y_days[0]), min(x_days[-1], y_days[-1])
     b0 = int(np.searchsorted(y_days, span_lo, side="left"))
     b1 = int(np.searchsorted(y_days, span_hi, side="right"))
-    table = calendar_positions(y_days)
+    bases = _base_rates(y_days, y_vals, b0, b1, hs)
 
     end_pos = {h: asof_positions(y_days, ev_days + h) for h in hs}
     done = {h: ev_days + h <= last_day for h in hs}
     gains, dds = _extremes(y_vals, entry_pos, end_pos[hs[-1]])
     rows = np.arange(len(ev_days))
-    rets, mg, md, overlaps, done_r, medians, bases = {}, {}, {}, {}, {}, {}, {}
+    rets, mg, md, overlaps, done_r, medians = {}, {}, {}, {}, {}, {}
     for h in hs:
         k = end_pos[h] - entry_pos
         ret = y_vals[end_pos[h]] / entry - 1.0
@@ -209,7 +263,6 @@ def event_study(
         mg[h] = np.where(k > 0, gains[rows, col], 0.0)
         md[h] = np.where(k > 0, dds[rows, col], 0.0)
         rets[h] = ret
-        bases[h] = _base_sorted(y_days, y_vals, table, b0, b1, h)
         d = done[h]  # events are sorted, so completed episodes are a prefix too
         overlaps[h] = int(np.count_nonzero(np.diff(ev_days[d]) < h))
         done_r[h] = ret[d]

@@ -358,7 +358,7 @@ class _Parser:
                 self.take()
                 return Condition("close_sma", self.integer("'sma'", WINDOW_RANGE, "sma 200"), op)
             x = self.number("close " + op, f"close {op} 30")
-            if self.peek() is not None and self.peek().kind == "pct":  # type: ignore[union-attr]
+            if (t := self.peek()) is not None and t.kind == "pct":
                 raise SignalError(
                     f"'close {op} {_num(x)}' compares with a price level: drop the '%' "
                     "(for a fall from the record use 'drawdown >= 20%')."

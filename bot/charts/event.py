@@ -326,8 +326,10 @@ def _finite(values: Sequence[float | None]) -> list[float]:
     """The values that are real numbers (an empty base rate comes as None or NaN)."""
     out = []
     for v in values:
+        if v is None:
+            continue
         try:
-            f = float(v)  # type: ignore[arg-type]
+            f = float(v)
         except (TypeError, ValueError):
             continue
         if np.isfinite(f):

@@ -103,7 +103,7 @@ def _configure_yfinance(cache_dir: Path) -> None:
     global _cache_dir
     yf.config.debug.hide_exceptions = False
     if not getattr(yf_data.YfData.get, "riskon_wrapped", False):
-        yf_data.YfData.get = _remember_status(yf_data.YfData.get)  # type: ignore[method-assign]
+        yf_data.YfData.get = _remember_status(yf_data.YfData.get)
     if _cache_dir is None:
         try:
             cache_dir.mkdir(parents=True, exist_ok=True)

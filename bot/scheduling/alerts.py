@@ -37,7 +37,7 @@ from bot.analytics.signals import parse_signal, signal_events, signal_mask
 from bot.errors import RiskonError
 from bot.market.data import is_round_the_clock
 from bot.scheduling import postlog
-from bot.scheduling.alertstore import KIND, Alert, _alert, post_key
+from bot.scheduling.alertstore import COLUMNS, KIND, Alert, alert_from_row, post_key
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -238,7 +238,7 @@ def _series_print(close: pd.Series) -> tuple:
 def _alerts_from_rows(rows: list[tuple]) -> dict[tuple[str, str], list[Alert]]:
     groups: dict[tuple[str, str], list[Alert]] = defaultdict(list)
     for row in rows:
-        alert = _alert(row)
+        alert = alert_from_row(row)
         groups[alert.pair].append(alert)
     return dict(groups)
 
@@ -299,8 +299,7 @@ class AlertChecker:
     async def check(self, now: datetime) -> CheckResult:
         result = CheckResult()
         rows = await self.store.fetchall(
-            "SELECT id, guild_id, channel_id, role_id, signal, target, created_by, created_at, "
-            "since_session, last_fired, paused_reason FROM alerts WHERE paused_reason IS NULL"
+            f"SELECT {COLUMNS} FROM alerts WHERE paused_reason IS NULL"
         )
         groups = await asyncio.to_thread(_alerts_from_rows, rows)
         groups = {

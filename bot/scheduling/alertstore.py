@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from bot.errors import UserError
-from bot.scheduling.postlog import Kind, PostRecord, _record
+from bot.scheduling.postlog import COLUMNS as POST_COLUMNS
+from bot.scheduling.postlog import Kind, PostRecord, record_from_row
 from bot.store import Store
 
 KIND: Kind = "alert"
 
-_COLUMNS = ("id, guild_id, channel_id, role_id, signal, target, created_by, created_at, "
-            "since_session, last_fired, paused_reason")
+#: The alerts columns `alert_from_row` reads, in its order: public for the checker's own query.
+COLUMNS = ("id, guild_id, channel_id, role_id, signal, target, created_by, created_at, "
+           "since_session, last_fired, paused_reason")
 
 
 class TooManyAlerts(UserError):
@@ -56,7 +58,10 @@ def post_key(alert_id: int, session: date) -> str:
     return f"{alert_id}:{session.isoformat()}"
 
 
-def _alert(row: tuple) -> Alert:
+def alert_from_row(row: tuple) -> Alert:
+    """An `Alert` from a row of `COLUMNS`. Shared with the checker (`bot.scheduling.alerts`),
+    which reads every active alert itself (and builds them beside the loop), so both read a
+    row the same way."""
     (id_, guild_id, channel_id, role_id, signal, target, created_by, created_at, since,
      last_fired, paused) = row
     return Alert(
@@ -101,25 +106,25 @@ async def add(
 
 async def of_guild(store: Store, guild_id: int) -> list[Alert]:
     rows = await store.fetchall(
-        f"SELECT {_COLUMNS} FROM alerts WHERE guild_id = ? ORDER BY id", (guild_id,)
+        f"SELECT {COLUMNS} FROM alerts WHERE guild_id = ? ORDER BY id", (guild_id,)
     )
-    return [_alert(r) for r in rows]
+    return [alert_from_row(r) for r in rows]
 
 
 async def get(store: Store, guild_id: int, alert_id: int) -> Alert | None:
     """The alert if it belongs to this server (another server's id reads as missing)."""
     row = await store.fetchone(
-        f"SELECT {_COLUMNS} FROM alerts WHERE guild_id = ? AND id = ?", (guild_id, alert_id)
+        f"SELECT {COLUMNS} FROM alerts WHERE guild_id = ? AND id = ?", (guild_id, alert_id)
     )
-    return None if row is None else _alert(row)
+    return None if row is None else alert_from_row(row)
 
 
 async def active(store: Store) -> list[Alert]:
     """Every alert that is not paused: what a check evaluates."""
     rows = await store.fetchall(
-        f"SELECT {_COLUMNS} FROM alerts WHERE paused_reason IS NULL ORDER BY id"
+        f"SELECT {COLUMNS} FROM alerts WHERE paused_reason IS NULL ORDER BY id"
     )
-    return [_alert(r) for r in rows]
+    return [alert_from_row(r) for r in rows]
 
 
 async def remove(store: Store, guild_id: int, alert_id: int) -> bool:
@@ -162,12 +167,11 @@ async def fired(store: Store, alert_id: int, session: date) -> None:
 async def not_posted(store: Store, guild_id: int) -> dict[int, list[PostRecord]]:
     """This server's alert posts that did not go out (missed or failed), per alert id."""
     rows = await store.fetchall(
-        "SELECT kind, key, guild_id, day, status, claimed_at, done_at, message_id, detail, "
-        "owner, heartbeat_at FROM posting_log WHERE guild_id = ? AND kind = ? "
+        f"SELECT {POST_COLUMNS} FROM posting_log WHERE guild_id = ? AND kind = ? "
         "AND status IN ('skipped', 'failed') ORDER BY day", (guild_id, KIND),
     )
     out: dict[int, list[PostRecord]] = {}
     for row in rows:
-        record = _record(row)
+        record = record_from_row(row)
         out.setdefault(int(record.key.partition(":")[0]), []).append(record)
     return out

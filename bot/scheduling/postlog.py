@@ -213,13 +213,13 @@ async def resolve_dead(
     Dead: `owner_dead()` says so, or its heartbeat is older than `lease`. Never our own claims:
     we are alive, and our own in-flight posts will commit or mark. Each one is logged.
     """
-    sql = f"SELECT {_COLUMNS} FROM posting_log WHERE status = 'claimed' AND " + (
+    sql = f"SELECT {COLUMNS} FROM posting_log WHERE status = 'claimed' AND " + (
         "kind = ? AND key = ?" if only else "(owner IS NULL OR owner <> ?)"
     )
     rows = await store.fetchall(sql, only if only else (owner,))
     cutoff = now - lease
     dead = [
-        r for r in map(_record, rows)
+        r for r in map(record_from_row, rows)
         if r.owner != owner and (owner_dead(r.owner, owner) or r.heartbeat_at < cutoff)
     ]
     resolved = []
@@ -240,18 +240,18 @@ async def resolve_dead(
 
 async def get(store: Store, kind: Kind, key: str) -> PostRecord | None:
     row = await store.fetchone(
-        f"SELECT {_COLUMNS} FROM posting_log WHERE kind = ? AND key = ?", (kind, key)
+        f"SELECT {COLUMNS} FROM posting_log WHERE kind = ? AND key = ?", (kind, key)
     )
-    return None if row is None else _record(row)
+    return None if row is None else record_from_row(row)
 
 
 async def latest(store: Store, kind: Kind, guild_id: int) -> PostRecord | None:
     """The guild's most recent record of this kind (by day, then claim time)."""
     row = await store.fetchone(
-        f"SELECT {_COLUMNS} FROM posting_log WHERE kind = ? AND guild_id = ? "
+        f"SELECT {COLUMNS} FROM posting_log WHERE kind = ? AND guild_id = ? "
         "ORDER BY day DESC, claimed_at DESC LIMIT 1", (kind, guild_id)
     )
-    return None if row is None else _record(row)
+    return None if row is None else record_from_row(row)
 
 
 async def settled_days(
@@ -324,11 +324,16 @@ class SettledKeys:
             del self._by_day[day]
 
 
-_COLUMNS = ("kind, key, guild_id, day, status, claimed_at, done_at, message_id, detail, owner, "
-            "heartbeat_at")
+#: The posting_log columns `record_from_row` reads, in its order. Public because every kind's
+#: own queries of the log (`alertstore.not_posted`, say) must read rows the same way.
+COLUMNS = ("kind, key, guild_id, day, status, claimed_at, done_at, message_id, detail, owner, "
+           "heartbeat_at")
 
 
-def _record(row: tuple) -> PostRecord:
+def record_from_row(row: tuple) -> PostRecord:
+    """A `PostRecord` from a row of `COLUMNS`. Shared with the kinds' own stores, so a row
+    means the same thing (times parsed, a missing heartbeat read as the claim time) wherever
+    it is read."""
     kind, key, guild_id, day, status, claimed_at, done_at, message_id, detail, owner, beat = row
     return PostRecord(
         kind=kind,
