@@ -40,6 +40,24 @@ PARENT_POLL_SECONDS = 0.5
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
+def import_answer_builders() -> None:
+    """Import every answer builder (and through them analytics, charts, matplotlib).
+
+    The service imports each one on first use, for the terminal's sake: a question there loads
+    only its own. A long-lived process needs them all and should load them before it freezes
+    its heap: a worker before it is forked, the bot before it serves. Otherwise the bot's first
+    /after or alert check imports them on the event loop (held ~240 ms, benchmarks/
+    bench_alerts.py), and everything imported stays in the collector's sight for good.
+    """
+    import importlib
+    import pkgutil
+
+    import bot.answers
+
+    for module in pkgutil.iter_modules(bot.answers.__path__, "bot.answers."):
+        importlib.import_module(module.name)
+
+
 def warm_up() -> None:
     """Get a worker ready before the first request needs it.
 
@@ -48,18 +66,12 @@ def warm_up() -> None:
     which otherwise adds 6-17 ms spikes to renders.
     """
     import gc
-    import importlib
-    import pkgutil
 
     import pandas as pd
 
-    import bot.answers
     from bot.charts import ath_chart, event_chart, quote_chart
 
-    # Every answer builder (and through them analytics and charts): the service imports each
-    # one lazily for the terminal's sake; a worker will need them all.
-    for module in pkgutil.iter_modules(bot.answers.__path__, "bot.answers."):
-        importlib.import_module(module.name)
+    import_answer_builders()
 
     days = pd.bdate_range("2024-01-01", periods=300)
     close = pd.Series(range(100, 400), index=days, dtype=float)

@@ -26,7 +26,7 @@ import yarl
 from discord.ext import commands, tasks
 
 from bot.adapter.tree import RiskonTree
-from bot.compute import shutdown_pools, start_pool
+from bot.compute import import_answer_builders, shutdown_pools, start_pool
 from bot.config import Config
 from bot.errors import RiskonError
 from bot.insights import Insights
@@ -157,7 +157,10 @@ class RiskonBot(commands.AutoShardedBot):
         await self._load_extensions()
         # Everything loaded so far (pandas, matplotlib, discord.py, the cogs) lives as long as
         # the process: move it out of the collector's sight, or a full collection walks it all
-        # and stalls the loop for ~90 ms (measured on the first commands after start-up).
+        # and stalls the loop for ~90 ms (measured on the first commands after start-up). The
+        # answer builders are imported lazily (for the terminal): load them first, not on the
+        # loop at the first /after.
+        import_answer_builders()
         gc.freeze()
         guild_id = self.config.discord.dev_guild_id
         if guild_id:

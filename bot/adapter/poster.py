@@ -401,7 +401,13 @@ class AlertPoster:
 
         async def send() -> None:
             while (job := await sends.get()) is not None:
-                outcomes.append(await self._send(*job, paused))
+                try:
+                    outcomes.append(await self._send(*job, paused))
+                except Exception:
+                    # The store failed around the post (its claim, or the bookkeeping after
+                    # it): the other sends go on; an unclaimed one is tried next check.
+                    log.exception("Alert %s for guild %s failed",
+                                  post_key(job[1].id, job[0].session), job[1].guild_id)
 
         workers = [asyncio.create_task(send()) for _ in range(self._concurrency)]
         try:
@@ -411,7 +417,7 @@ class AlertPoster:
                 sends.put_nowait(None)  # after every queued send: the workers drain, then stop
             await asyncio.gather(*workers)
         finally:
-            # Done, or the check was cancelled (shutdown) or a send raised: stop sending.
+            # Done, or the check was cancelled (shutdown): stop sending.
             for worker in workers:
                 worker.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
