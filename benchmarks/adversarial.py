@@ -242,6 +242,21 @@ SIGNALS_ANSWERABLE = {"^VIX", "^RUT close > ３０", "^RUT close > ٣٠", "Ｂ�
 ANSWERABLE_HORIZONS = {"３０", "٣٠", "30,,90", " 30 , 90 "}
 
 
+#: real prices, awkward shapes: a new listing, 3 days, 1 day, never moving, gaps, repeats
+AWKWARD = ["NEWCOIN-USD", "TINY-USD", "ONE-USD", "FLAT-USD", "NANS-USD", "DUP-USD"]
+
+
+def awkward_signals() -> list[str]:
+    """Every condition on histories too short or too flat for it."""
+    out = []
+    for sym in ("TINY-USD", "ONE-USD", "FLAT-USD"):
+        out += [f"{sym} ath", f"{sym} breakout", f"{sym} rsi 14 < 30", f"{sym} sma 50 > sma 200",
+                f"{sym} drawdown >= 20%", f"{sym} change 30 <= -5%", f"{sym} close > sma 200",
+                f"{sym} low 20"]
+    out += ["NEWCOIN-USD ath and ^RUT ath", "ONE-USD close > 0 and ^VIX close > 0"]
+    return out
+
+
 def cli_cases(data: Path) -> list[tuple[list[str], set[int]]]:
     d = ["--data", str(data)]
     cases: list[tuple[list[str], set[int]]] = []
@@ -272,6 +287,9 @@ def cli_cases(data: Path) -> list[tuple[list[str], set[int]]]:
     for w in ["0", "1", "4", "-90", "1001", "99999999999999999999", "abc", "９０"]:
         cases.append((["ask", "corr", "^RUT", "btc", "--window", w, *d],
                       ANY if w == "９０" else USER))
+    for signal in awkward_signals():
+        cases.append((["ask", "signal", signal, *d], ANY))
+        cases.append((["ask", "after", signal, "btc", *d], ANY))
     for other in ["NEWCOIN-USD", "TINY-USD", "ONE-USD", "FLAT-USD"]:
         cases.append((["ask", "corr", "^RUT", other, *d], ANY))
         cases.append((["ask", "corr", other, "btc", "--window", "5", *d], ANY))
@@ -357,10 +375,14 @@ def discord_cases() -> list[SlashCase]:
         cases.append(SlashCase("corr", {"a": a, "b": b}))
     for w in [0, 4, 1001, -5, 10**12]:
         cases.append(SlashCase("corr", {"a": "^RUT", "b": "btc", "window": w}))
-    for other in ["NEWCOIN-USD", "TINY-USD", "ONE-USD", "FLAT-USD", "NANS-USD", "DUP-USD"]:
+    for other in AWKWARD:
         cases.append(SlashCase("corr", {"a": "^RUT", "b": other}, answerable=True))
         cases.append(SlashCase("after", {"trigger": "^RUT", "target": other}, answerable=True))
         cases.append(SlashCase("ath", {"symbol": other}, answerable=True))
+        cases.append(SlashCase("quote", {"symbol": other}, answerable=True))
+    for signal in awkward_signals():
+        cases.append(SlashCase("signal", {"signal": signal}, answerable=True))
+        cases.append(SlashCase("after", {"trigger": signal, "target": "btc"}, answerable=True))
     for t in ["25:00", "8", "", "noon", "08:60", "٠٨:٣٠", "-1:00", "24:00", "08:30:99", TEN_KB,
               "8:30pm", "０８:３０"]:
         answerable = t in {"٠٨:٣٠", "０８:３０", "8:30pm"}
@@ -375,6 +397,19 @@ def discord_cases() -> list[SlashCase]:
     for s in ["zzzz", "", "^NOPE"]:
         cases.append(SlashCase("config watchlist remove", {"symbol": s}, admin=True))
     cases.append(SlashCase("config brief", {"state": "on"}, admin=True))  # no channel yet
+    for symbol in ["^GSPC", "^VIX", "NEWCOIN-USD", "TINY-USD", "FLAT-USD", "NANS-USD",
+                   "DUP-USD", "REV-USD", "ZERO-USD", "NEG-USD", "^RUT", "BTC-USD", "^GSPC"]:
+        # past the 12-symbol limit, repeats, histories a brief must cope with
+        cases.append(SlashCase("config watchlist add", {"symbol": symbol}, admin=True))
+    for options in [{"signal": "^VIX close > 0"}, {"signal": "^RUT ath", "target": "zzzz"},
+                    {"signal": "^RUT ath", "channel": NO_FILES}, {"signal": "ONE-USD ath"},
+                    {"signal": "FLAT-USD ath"}, {"signal": "TINY-USD rsi 14 < 30"},
+                    {"signal": "^RUT ath", "target": "EMPTY"},
+                    {"signal": "^RUT ath and ^VIX close < 20 and btc rsi 14 < 30 and ^GSPC ath"}]:
+        cases.append(SlashCase("alert add", options, admin=True))
+    cases.append(SlashCase("alert list", {}, admin=True))
+    for i in (1, 2, 3):  # the alerts just made, on a flat, a 3-day and a 4-clause signal
+        cases.append(SlashCase("alert test", {"id": i}, admin=True))
     for i in [-1, 0, 999_999, 2**62]:
         cases.append(SlashCase("alert remove", {"id": i}, admin=True))
         cases.append(SlashCase("alert test", {"id": i}, admin=True))
@@ -384,6 +419,8 @@ def discord_cases() -> list[SlashCase]:
     for q in ["is zzzz at an ath?", "after ^VIX close > abc", "corr btc btc"]:
         cases.append(SlashCase("ask", {"question": q}, answerable=True))
     cases.append(SlashCase("config time", {"time": "09:00"}))  # not a manager
+    cases.append(SlashCase("brief", {}, answerable=True))  # after the watchlist cases above
+    cases.append(SlashCase("config show", {}, admin=True))
     del GENERAL
     return cases
 
@@ -475,10 +512,14 @@ class BotErrors(logging.Handler):
 BOT_ERRORS = BotErrors()
 
 
+ADMIN, MANAGERS = 4_200_000_000_000_000_777, 4_200_000_000_000_000_778  # a server manager
+
+
 async def press_everything(tally: Tally, standin: Any, answered: list[tuple[str, int, Any]]
                            ) -> None:
     """Every button and select option under the public answers to awkward questions (a new
     listing, a flat or broken history), by the asker and by someone else."""
+    from tests.bot_harness import ADMIN_PERMS
     from tests.standin_press import buttons, press_button, selects
 
     for label, asker, message in answered:
@@ -488,11 +529,18 @@ async def press_everything(tally: Tally, standin: Any, answered: list[tuple[str,
             presses += [(f"select {o['value']}", cid, [o["value"]])
                         for o in select.get("options") or []]
         for name, cid, values in presses:
-            for who, user in (("asker", asker), ("someone else", next(_users))):
+            people = [("asker", asker), ("someone else", next(_users))]
+            if name.startswith("Alert me"):
+                people.append(("a server manager", ADMIN))
+            for who, user in people:
                 if who == "someone else" and values is not None and values != ["30"]:
                     continue  # one select choice by a stranger is enough
                 case = f"press {name!r} ({who}) under {label}"
                 try:
+                    if user == ADMIN and ADMIN not in standin.guilds[message.guild_id].members:
+                        guild = standin.guilds[message.guild_id]
+                        guild.add_role(MANAGERS, "managers", ADMIN_PERMS)
+                        guild.add_member(ADMIN, [MANAGERS])
                     ix = await press_button(standin, message, cid, user_id=user, values=values)
                     # /ask's other readings answer as a new public reply, whoever presses
                     private = who != "asker" and not cid.startswith("riskon:ask:")
@@ -901,6 +949,91 @@ def judge_fred(name: str, code: int | str, out: str, err: str) -> tuple[bool, st
     return True, "brief out; " + " | ".join(said)
 
 
+# ---- Discord faults: the daily brief's post under a misbehaving Discord -----------------------
+
+POST = ("POST", "/channels/{channel_id}/messages")
+
+
+def discord_faults() -> list[tuple[str, Callable[[Any], Any]]]:
+    """(name, arm(standin)): what Discord does to one post. `done`: Discord made the message
+    and only the answer was lost (the case that doubles a post if it is simply sent again)."""
+    def limited(times: int, is_global: bool = False) -> Callable[[Any], Any]:
+        return lambda st: st.rate_limit(*POST, times=times, retry_after=0.05,
+                                        is_global=is_global)
+
+    def server(status: int, times: int = 1, done: bool = False) -> Callable[[Any], Any]:
+        return lambda st: st.server_error(*POST, status=status, times=times, done=done)
+
+    faults = [("429 once", limited(1)), ("429 three times", limited(3)),
+              ("429 global", limited(1, True))]
+    for status in (500, 502, 503, 504):
+        faults.append((f"{status} once", server(status)))
+        faults.append((f"{status} once, message made", server(status, done=True)))
+    faults += [("500 ten times (30 s of outage)", server(500, 10)),
+               ("503 ten times (Discord down)", server(503, 10)),
+               ("500 twice, message made both times", server(500, 2, done=True))]
+    return faults
+
+
+async def run_discord_faults(tally: Tally, data: Path, work: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.scheduling import brieflog
+    from tests.bot_harness import TOKEN, add_guilds, riskon, write_config
+    from tests.discord_standin import DiscordStandin, text_channel
+
+    print("Discord faults on the daily brief's post ...", flush=True)
+    at = datetime(2024, 6, 11, 7, 0, tzinfo=UTC)  # 08:00 in London, a Tuesday
+    ids = itertools.count(4_400_000_000_000_000_000, 10)
+    async with DiscordStandin(token=TOKEN) as standin:
+        add_guilds(standin)
+        config = write_config(work / "faults.toml", standin, store=work / "faults.sqlite3",
+                              prices=data, extra="[compute]\nprocesses = 0\n")
+        async with riskon(standin, config) as bot:
+            poster = bot.get_cog("Brief").poster
+            scenarios = discord_faults()
+            scenarios += [("gateway dropped (resumable)", None),
+                          ("gateway dropped (not resumable)", None)]
+            for name, arm in scenarios:
+                guild_id = next(ids)
+                channel_id = guild_id + 1
+                standin.add_guild(guild_id, name="g", channels=[text_channel(channel_id, "b")])
+                for _ in range(500):
+                    if bot.get_channel(channel_id) is not None:
+                        break
+                    await asyncio.sleep(0.01)
+                await bot.settings.update(guild_id, channel_id=channel_id, post_time="08:00",
+                                          timezone="Europe/London", brief_enabled=True,
+                                          watchlist=("^RUT", "BTC-USD"))
+                if arm is not None:
+                    arm(standin)
+                else:
+                    await standin.drop_gateway(4000 if "not" not in name else 4009,
+                                               resumable="not" not in name)
+                    await asyncio.sleep(0.5)
+                try:
+                    for later in (0, 1, 20):  # the tick, and the ticks after it
+                        await poster.tick(at + timedelta(minutes=later))
+                    made = len(standin.channel_messages.get(channel_id, []))
+                    record = await brieflog.get(bot.store, guild_id, at.date())
+                    status = record.status if record else "nothing recorded"
+                    if made > 1:
+                        clean, detail = False, f"posted {made} times ({status})"
+                    elif made == 1:
+                        clean = status == "sent"
+                        detail = f"posted once, recorded {status!r}"
+                    else:
+                        clean = status == "failed" and "down" in name  # recorded, not silent
+                        detail = f"not posted, recorded {status!r}: " + (
+                            record.detail if record else "") + (
+                            "" if "down" in name else " (Discord recovered at once)")
+                except Exception as exc:
+                    clean, detail = False, f"{type(exc).__name__}: {exc}"
+                standin._server_errors.clear()
+                standin._rate_limits.clear()
+                tally.add("discord", "brief post", name, clean, short(detail, 160))
+
+
 # ---- process faults: the existing subprocess tests --------------------------------------------
 
 PROCESS_TESTS = {
@@ -998,12 +1131,13 @@ def main() -> int:
     global VERBOSE
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", action="append",
-                        choices=("cli", "discord", "csv", "yahoo", "fred", "process"),
+                        choices=("cli", "discord", "csv", "yahoo", "fred", "posts",
+                                 "process"),
                         help="run only these parts (repeatable); default: all")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every case")
     args = parser.parse_args()
     VERBOSE = args.verbose
-    parts = set(args.only or ("cli", "discord", "csv", "yahoo", "fred", "process"))
+    parts = set(args.only or ("cli", "discord", "csv", "yahoo", "fred", "posts", "process"))
     tally = Tally()
     started = time.monotonic()
     # the bot's logged errors, so a "something went wrong" is listed with its cause
@@ -1014,6 +1148,8 @@ def main() -> int:
         data = work / "prices"
         build_market(data)
         _route_logs_to_current_stderr()  # the terminal's log lines count as its stderr
+        for name in ("discord", "discord.http"):  # its retries are not this table's business
+            logging.getLogger(name).setLevel(logging.CRITICAL)
         with contextlib.chdir(work):
             if "cli" in parts:
                 run_cli_inputs(tally, data, work)
@@ -1031,6 +1167,10 @@ def main() -> int:
                 logging.getLogger().setLevel(logging.WARNING)
             if "fred" in parts:
                 run_fred_faults(tally, data, work)
+            if "posts" in parts:
+                logging.getLogger().setLevel(logging.CRITICAL)
+                asyncio.run(run_discord_faults(tally, data, work))
+                logging.getLogger().setLevel(logging.WARNING)
         if "process" in parts:
             run_process_faults(tally)
     status = report(tally)

@@ -720,6 +720,8 @@ class DiscordStandin:
         self.sent_events: list[tuple[str, dict[str, Any]]] = []
 
         self._rate_limits: list[dict[str, Any]] = []
+        self._server_errors: list[dict[str, Any]] = []
+        self._nonces: dict[tuple[int, str], MessageRecord] = {}  # enforce_nonce's memory
         self._tokens: dict[str, InteractionRecord] = {}
         self._command_ids: dict[tuple[int | None, str, int], int] = {}
         self._conns: set[_GatewayConn] = set()
@@ -976,6 +978,23 @@ class DiscordStandin:
             "retry_after": retry_after, "global": is_global,
         })
 
+    def server_error(
+        self, method: str, route: str, *, status: int = 500, times: int = 1, done: bool = False
+    ) -> None:
+        """Opt-in: answer the next ``times`` requests to ``route`` with ``status`` (a 5xx).
+        ``done=True`` carries the request out first and loses only the answer, as when Discord
+        created the message but the response never arrived."""
+        self._server_errors.append({"method": method.upper(), "route": route, "times": times,
+                                    "status": status, "done": done})
+
+    def _server_error(self, rec: RecordedRequest) -> dict[str, Any] | None:
+        for fault in self._server_errors:
+            if fault["times"] > 0 and fault["method"] == rec.method and \
+                    fault["route"] == rec.route:
+                fault["times"] -= 1
+                return fault
+        return None
+
     # ---- payload builders --------------------------------------------------------------------
 
     def _member_payload(
@@ -1182,11 +1201,16 @@ class DiscordStandin:
         self.requests.append(rec)
         try:
             response = self._check_rate_limit(rec) or self._check_auth(request, rec)
+            fault = self._server_error(rec) if response is None else None
+            if fault is not None and not fault["done"]:
+                response = self._error(fault["status"], 0, f"{fault['status']}: Server Error")
             if response is None:
                 try:
                     response = await handler(request)
                 except _Reject as rej:
                     response = self._error(rej.status, rej.code, rej.message, rej.errors)
+                if fault is not None:  # done, but the answer is lost on the way back
+                    response = self._error(fault["status"], 0, f"{fault['status']}: Server Error")
         finally:
             self._notify()
         rec.status = response.status
@@ -1449,9 +1473,15 @@ class DiscordStandin:
             raise _Reject(400, 50006, "Cannot send an empty message")
         if errors := _message_errors(payload):
             raise _Reject(400, 50035, "Invalid Form Body", errors)
+        nonce = payload.get("nonce") if payload.get("enforce_nonce") else None
+        if nonce is not None and (channel_id, str(nonce)) in self._nonces:
+            # Discord: a repeat of a recent nonce gets the message already made, no new one
+            return self._json(self._nonces[channel_id, str(nonce)].data)
         msg = self._build_message(rec, payload, channel_id=channel_id, guild_id=guild.id,
                                   ephemeral=False, interaction=None)
         self.channel_messages.setdefault(channel_id, []).append(msg)
+        if nonce is not None:
+            self._nonces[channel_id, str(nonce)] = msg
         return self._json(msg.data)
 
     # ---- interactions: callback, followups, edits -------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -255,6 +256,39 @@ class BriefPoster:
         return "disabled"
 
 
+#: Attempts at a post while Discord answers 5xx (discord.py itself retries 500/502/504 a few
+#: times within one attempt, but gives up on a 503 at once), and the waits between them.
+SERVER_ERROR_WAITS = (1.0, 3.0)
+
+
+def post_nonce(kind: str, key: str) -> str:
+    """The same nonce for every attempt at one post (Discord takes up to 25 characters).
+
+    A 5xx can come after Discord made the message; sent again, it would appear twice.
+    With `enforce_nonce` (discord.py sets it with a nonce) Discord answers a repeat within a
+    few minutes with the message it already made, so retrying is safe."""
+    return hashlib.sha256(f"{kind}:{key}".encode()).hexdigest()[:25]
+
+
+async def _send_surviving_5xx(
+    channel: discord.abc.Messageable, *, nonce: str, **kwargs: Any
+) -> discord.Message:
+    """`channel.send`, tried again on a Discord server error: a brief lost for the day to
+    one 503 is worse than a few seconds' wait; the nonce keeps every retry one message."""
+    for wait in (*SERVER_ERROR_WAITS, None):
+        try:
+            file = kwargs.get("file")
+            if file is not None:
+                file.reset()  # a failed attempt has read the PNG to its end
+            return await channel.send(nonce=nonce, **kwargs)
+        except discord.DiscordServerError as exc:
+            if wait is None:
+                raise
+            log.info("Discord answered %s to a post; trying again in %.0f s", exc.status, wait)
+            await asyncio.sleep(wait)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 async def post_once(
     bot: RiskonBot, kind: postlog.Kind, key: str, *, guild_id: int, day: date, channel_id: int,
     insight: Insight, owner: str, clock: Callable[[], datetime], content: str | None = None,
@@ -278,9 +312,9 @@ async def post_once(
         extra: dict[str, Any] = {"file": file} if file else {}
         if content is not None:
             extra["content"] = content
-        message = await channel.send(
-            embed=embed, allowed_mentions=allowed_mentions or discord.AllowedMentions.none(),
-            **extra,
+        message = await _send_surviving_5xx(
+            channel, nonce=post_nonce(kind, key), embed=embed,
+            allowed_mentions=allowed_mentions or discord.AllowedMentions.none(), **extra,
         )
     except discord.HTTPException as exc:
         reason = pause_reason(bot, channel_id, exc)
