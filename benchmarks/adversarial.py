@@ -407,6 +407,7 @@ async def run_discord_inputs(tally: Tally, data: Path, work: Path) -> None:
         config = write_config(work / "discord.toml", standin, store=work / "discord.sqlite3",
                               prices=data)
         async with riskon(standin, config):
+            answered: list[tuple[str, int, Any]] = []  # public answers, to press their buttons
             for case in discord_cases():
                 perms = ADMIN_PERMS if case.admin else MEMBER_PERMS
                 label = f"/{case.name} " + " ".join(
@@ -422,6 +423,10 @@ async def run_discord_inputs(tally: Tally, data: Path, work: Path) -> None:
                 if len(standin.visibility_mismatches) > before:
                     clean, detail = False, "visibility mismatch: " + detail
                 tally.add("bad inputs", "discord", label, clean, detail)
+                if clean and ix.followups and ix.followups[0].message is not None and \
+                        not ix.followups[0].ephemeral:
+                    answered.append((label, ix.user_id, ix.followups[0].message))
+            await press_everything(tally, standin, answered)
             for name, option, admin in AUTOCOMPLETE:
                 for typed in ["", " ", TEN_KB, GARBLED, "１２３", "😀", "^RUT close >",
                               "^RUT ath and ^VIX close < 20 and btc rsi 14 <", "a" * 99,
@@ -468,6 +473,55 @@ class BotErrors(logging.Handler):
 
 
 BOT_ERRORS = BotErrors()
+
+
+async def press_everything(tally: Tally, standin: Any, answered: list[tuple[str, int, Any]]
+                           ) -> None:
+    """Every button and select option under the public answers to awkward questions (a new
+    listing, a flat or broken history), by the asker and by someone else."""
+    from tests.standin_press import buttons, press_button, selects
+
+    for label, asker, message in answered:
+        presses: list[tuple[str, str, list[str] | None]] = [
+            (name, cid, None) for name, cid in buttons(message).items()]
+        for cid, select in selects(message).items():
+            presses += [(f"select {o['value']}", cid, [o["value"]])
+                        for o in select.get("options") or []]
+        for name, cid, values in presses:
+            for who, user in (("asker", asker), ("someone else", next(_users))):
+                if who == "someone else" and values is not None and values != ["30"]:
+                    continue  # one select choice by a stranger is enough
+                case = f"press {name!r} ({who}) under {label}"
+                try:
+                    ix = await press_button(standin, message, cid, user_id=user, values=values)
+                    # /ask's other readings answer as a new public reply, whoever presses
+                    private = who != "asker" and not cid.startswith("riskon:ask:")
+                    clean, detail = await judge_press(ix, private=private)
+                except Exception as exc:
+                    clean, detail = False, f"{type(exc).__name__}: {short(str(exc), 120)}"
+                tally.add("bad inputs", "discord", case, clean, detail)
+
+
+async def judge_press(ix: Any, *, private: bool) -> tuple[bool, str]:
+    callback = await ix.wait_callback(15)
+    texts = [json.dumps(callback.data)]
+    if callback.type in (5, 6):
+        followup = await ix.wait_followup(90)
+        texts.append(json.dumps(followup.payload))
+        if private and not followup.ephemeral:
+            return False, "someone else's press answered publicly"
+        shown = followup.content or (followup.embeds[0].get("title", "") if followup.embeds
+                                     else "")
+    else:
+        if private and not callback.ephemeral:
+            return False, "someone else's press answered publicly"
+        shown = callback.data.get("content") or ""
+    text = " ".join(texts)
+    if SORRY in text:
+        m = re.search(r"Sorry, something went wrong[^\"]*", text)
+        said = m.group(0) if m else SORRY
+        return False, f"{said} <- {BOT_ERRORS.cause(said)}"
+    return True, f"callback {callback.type}: {short(shown or '(embed)', 100)}"
 
 
 #: (command, option being typed, typed by a server manager)

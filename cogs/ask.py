@@ -55,9 +55,9 @@ class OtherReadings(discord.ui.View):
     async def on_error(
         self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item
     ) -> None:
-        # Wrapped as a command's failure, for explain(); a button press has no command.
-        wrapped = app_commands.CommandInvokeError(interaction.command, error)  # type: ignore[arg-type]
-        message = explain(wrapped)
+        # A press has no command to wrap the error in (CommandInvokeError(None, ...) raised
+        # here and left the press "thinking" forever): explain() takes the error itself.
+        message = explain(error)
         if message is None:
             log.error("/ask reading button failed", exc_info=error)
             message = "Sorry, something went wrong on riskon's side; please try again later."

@@ -10,6 +10,7 @@ import pytest
 from bot.adapter.views import AfterQuery
 from bot.errors import BadInput
 from tests.bot_harness import GENERAL, GUILD, MEMBER_PERMS
+from tests.standin_press import buttons, press_button
 
 _users = itertools.count(77_000)
 
@@ -41,3 +42,19 @@ async def test_after_options_the_buttons_cannot_hold_get_a_private_line(standin,
         assert callback.type == 4 and callback.ephemeral, options  # refused before deferring
         text = callback.data["content"]
         assert "must be a whole number" in text and "went wrong" not in text, (options, text)
+
+
+async def test_a_reading_button_whose_answer_fails_says_why_privately(standin, bot) -> None:
+    """/ask's other readings failed outside a command: building the command error for
+    explain() raised in on_error, and the press stayed "thinking…" for good."""
+    asker = next(_users)
+    ix = await standin.send_slash("ask", {"question": "corr btc btc"}, guild_id=GUILD,
+                                  channel_id=GENERAL, user_id=asker, permissions=MEMBER_PERMS)
+    await ix.wait_callback(10)
+    message = (await ix.wait_followup(30)).message
+    # The test market has no ^IXIC prices: that reading can only fail, with a reason.
+    (custom_id,) = [cid for label, cid in buttons(message).items() if "^IXIC" in label]
+    press = await press_button(standin, message, custom_id, user_id=asker)
+    reply = await press.wait_followup(10)
+    assert reply.ephemeral and reply.content is not None
+    assert reply.content.startswith("There is no price file for ^IXIC in CSV files")
