@@ -342,6 +342,32 @@ async def test_alert_claims_keep_their_heartbeat_without_the_brief_cog(
         assert (await record()).status == "sent"
 
 
+async def test_a_fan_out_keeps_concurrency_sends_in_flight_not_a_task_per_alert(
+    standin, tmp_path, prices
+) -> None:
+    """Six alerts, `concurrency = 2`: two posts in flight, and the waiting four are queued
+    entries, not tasks (a task per send cost ~12 tracked objects each; at 10,000 alerts the
+    garbage collector walking them stalled the loop, benchmarks/bench_alerts.py)."""
+    config = alerts_config(tmp_path, standin, prices, concurrency="2")
+    async with riskon(standin, config, clock=ManualClock(FINAL + timedelta(minutes=1))) as bot:
+        # Alternating channels: discord.py sends one request at a time to a new channel.
+        alerts = [await add_direct(bot, guild, channel) for _ in range(3)
+                  for guild, channel in ((GUILD, GENERAL), (OTHER_GUILD, OTHER_GENERAL))]
+        publish(prices, EVENT_ROW + 1)
+        standin.hold_messages()
+        check = asyncio.create_task(poster(bot).check())
+        sent = "/channels/{channel_id}/messages"
+        await until(lambda: len(standin.requests_to("POST", sent)) == 2, "two posts in flight")
+        await asyncio.sleep(0.2)  # room for a third, were there one
+        assert len(standin.requests_to("POST", sent)) == 2
+        ours = [t for t in asyncio.all_tasks()
+                if t.get_coro().__qualname__.startswith("AlertPoster.")]
+        assert len(ours) <= 2 + 1, sorted(t.get_coro().__qualname__ for t in ours)
+        standin.release_messages()
+        assert sorted(await check) == sorted((a.id, D, "sent") for a in alerts)
+        assert len(posts(standin, GENERAL)) == len(posts(standin, OTHER_GENERAL)) == 3
+
+
 # ---- the grace window ----------------------------------------------------------------------------
 
 
