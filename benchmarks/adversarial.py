@@ -1034,6 +1034,82 @@ async def run_discord_faults(tally: Tally, data: Path, work: Path) -> None:
                 tally.add("discord", "brief post", name, clean, short(detail, 160))
 
 
+FOLLOWUP = ("POST", "/webhooks/{app_id}/{token}")
+CALLBACK = ("POST", "/interactions/{interaction_id}/{token}/callback")
+
+
+async def answered(ix: Any, timeout: float = 60.0) -> None:  # noqa: ASYNC109
+    """Until the interaction shows something (an accepted followup or edit, or a reply)."""
+    await ix._standin._wait_until(
+        lambda: any(f.accepted for f in ix.followups) or (
+            ix.callback is not None and ix.callback.type == 4),
+        timeout, f"an answer to /{ix.name}")
+
+
+async def run_command_faults(tally: Tally, data: Path, work: Path) -> None:
+    """A question's answer while Discord fails the deferral or the answer itself."""
+    from tests.bot_harness import (
+        GENERAL,
+        GUILD,
+        MEMBER_PERMS,
+        TOKEN,
+        add_guilds,
+        riskon,
+        write_config,
+    )
+    from tests.discord_standin import DiscordStandin
+
+    print("Discord faults under a question's answer ...", flush=True)
+    faults: list[tuple[str, Callable[[Any], Any]]] = [
+        ("answer: 429 once", lambda st: st.rate_limit(*FOLLOWUP, times=1, retry_after=0.05)),
+    ]
+    for status in (500, 502, 503, 504):
+        faults.append((f"answer: {status} once", lambda st, c=status: st.server_error(
+            *FOLLOWUP, status=c)))
+        faults.append((f"answer: {status} once, message made",
+                       lambda st, c=status: st.server_error(*FOLLOWUP, status=c, done=True)))
+    for status in (500, 503):
+        faults.append((f"deferral: {status} once", lambda st, c=status: st.server_error(
+            *CALLBACK, status=c)))
+    async with DiscordStandin(token=TOKEN) as standin:
+        add_guilds(standin)
+        config = write_config(work / "cmd-faults.toml", standin,
+                              store=work / "cmd-faults.sqlite3", prices=data,
+                              extra="[compute]\nprocesses = 0\n")
+        async with riskon(standin, config):
+            for name, arm in faults:
+                for command, options in (("quote", {"symbol": "btc"}),
+                                         ("corr", {"a": "^RUT", "b": "btc"}),
+                                         ("after", {"trigger": "^RUT", "target": "btc"})):
+                    arm(standin)
+                    label = f"{name}: /{command}"
+                    try:
+                        ix = await standin.send_slash(command, options, user_id=next(_users),
+                                                      guild_id=GUILD, channel_id=GENERAL,
+                                                      permissions=MEMBER_PERMS)
+                        await answered(ix)
+                        await asyncio.sleep(1.5)  # anything else it was going to send
+                        shown = [f for f in ix.followups if f.accepted and not f.ephemeral]
+                        private = [f for f in ix.followups if f.accepted and f.ephemeral]
+                        texts = json.dumps([f.payload for f in ix.followups])
+                        if SORRY in texts:
+                            clean, detail = False, "apology: " + BOT_ERRORS.cause(
+                                re.search(r"Sorry[^\"]*", texts).group(0))  # type: ignore[union-attr]
+                        elif len(shown) > 1:
+                            clean, detail = False, f"answered {len(shown)} times in public"
+                        elif len(shown) == 1:
+                            clean, detail = True, "answered once"
+                        elif private:
+                            clean, detail = True, f"private line: {private[0].content}"
+                        else:
+                            clean, detail = False, "no answer at all (thinking… for good)"
+                    except Exception as exc:
+                        clean, detail = False, f"{type(exc).__name__}: {short(str(exc), 100)}"
+                    standin._server_errors.clear()
+                    standin._rate_limits.clear()
+                    tally.add("discord", "answers", label, clean, short(detail, 160))
+
+
 # ---- process faults: the existing subprocess tests --------------------------------------------
 
 PROCESS_TESTS = {
@@ -1170,6 +1246,7 @@ def main() -> int:
             if "posts" in parts:
                 logging.getLogger().setLevel(logging.CRITICAL)
                 asyncio.run(run_discord_faults(tally, data, work))
+                asyncio.run(run_command_faults(tally, data, work))
                 logging.getLogger().setLevel(logging.WARNING)
         if "process" in parts:
             run_process_faults(tally)

@@ -17,7 +17,7 @@ from discord.ext import commands
 
 from bot.adapter.app import RiskonBot
 from bot.adapter.embeds import insight_embed
-from bot.adapter.options import cooldown
+from bot.adapter.options import cooldown, show_answer
 from bot.adapter.tree import explain, reply_privately
 from bot.ask import MAX_QUESTION, Reading
 from bot.ask.answer import answer_reading, read_as_line, understand
@@ -110,13 +110,12 @@ class Ask(commands.Cog):
         insight = await answer_reading(self.bot.insights, reading, watchlist=watchlist)
         embed, file = insight_embed(insight)
         content = read_as_line(reading, code=True)
-        kwargs: dict = {"content": content, "embed": embed}
-        if file is not None:
-            kwargs["file"] = file
+        kwargs: dict = {"content": content, "embed": embed,
+                        "attachments": [file] if file is not None else []}
         if others:
             kwargs["content"] = content + "\nNot what you meant? Pick another reading:"
             kwargs["view"] = OtherReadings(self, others)
-        await interaction.followup.send(**kwargs)
+        await show_answer(interaction, **kwargs)  # in place of "thinking…": never shown twice
 
 
 async def setup(bot: RiskonBot) -> None:

@@ -1619,10 +1619,12 @@ class DiscordStandin:
             raise _Reject(400, 50035, "Invalid Form Body", errors)
         requested = bool(int(payload.get("flags", 0) or 0) & EPHEMERAL)
         replaces = target.thinking
+        # The answer that replaces a deferral's "thinking…" is the message's first content, as
+        # a followup in its place would be: not an edit (no edited_timestamp, a fresh history).
         msg = self._build_message(rec, payload, channel_id=target.channel_id,
                                   guild_id=target.guild_id, ephemeral=target.ephemeral,
-                                  interaction=ix, message_id=target.id, previous=target,
-                                  webhook=True)
+                                  interaction=ix, message_id=target.id,
+                                  previous=None if replaces else target, webhook=True)
         msg.data["type"] = target.data["type"]
         if ix.original is not None and ix.original.id == target.id:
             ix.original = msg

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -81,7 +82,31 @@ async def answer(interaction: discord.Interaction, make: Callable[[], Awaitable[
         await interaction.response.defer(thinking=True)
     insight = await make()
     embed, file = insight_embed(insight)
-    if file is not None:
-        await interaction.followup.send(embed=embed, file=file)
-    else:
-        await interaction.followup.send(embed=embed)
+    await show_answer(interaction, embed=embed, attachments=[file] if file is not None else [])
+
+
+#: Attempts at showing an answer while Discord answers 5xx, and the waits between them.
+SERVER_ERROR_WAITS = (1.0, 3.0)
+
+
+async def show_answer(
+    interaction: discord.Interaction, **fields: Any
+) -> discord.InteractionMessage:
+    """Put the answer in place of the deferral's "thinking…" message (which keeps its
+    visibility): `fields` as for `edit_original_response`.
+
+    An edit rather than a followup: when Discord answers 5xx after it made a followup,
+    discord.py sends it again and the answer shows twice (a webhook takes no nonce); an edit
+    made twice is still one answer. So it is also tried again on a server error, which
+    discord.py gives up on at once for a 503."""
+    for wait in (*SERVER_ERROR_WAITS, None):
+        for attachment in fields.get("attachments") or ():
+            if isinstance(attachment, discord.File):
+                attachment.reset()  # a failed attempt has read the PNG to its end
+        try:
+            return await interaction.edit_original_response(**fields)
+        except discord.DiscordServerError:
+            if wait is None:
+                raise
+            await asyncio.sleep(wait)
+    raise AssertionError("unreachable")  # pragma: no cover

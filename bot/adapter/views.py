@@ -37,6 +37,7 @@ from discord import ui
 from discord.ui.select import BaseSelect
 
 from bot.adapter.embeds import insight_embed
+from bot.adapter.options import show_answer
 from bot.adapter.tree import explain
 from bot.analytics.signals import Clause, Signal
 from bot.answers.model import Insight, Table
@@ -622,14 +623,12 @@ async def send_answer(
     private: bool = False,
     disabled: Callable[[], ui.View],
 ) -> None:
-    """Follow a deferral with the answer and its buttons; disable them at the timeout."""
+    """Answer a deferral with the answer and its buttons; disable them at the timeout.
+    `private` must be what the deferral was: the answer takes the deferral's place."""
     embed, file = insight_embed(insight)
-    kwargs: dict[str, Any] = {"embed": embed, "view": view, "wait": True}
-    if file is not None:
-        kwargs["file"] = file
-    if private:
-        kwargs["ephemeral"] = True
-    message = await interaction.followup.send(**kwargs)
+    message = await show_answer(
+        interaction, embed=embed, view=view, attachments=[file] if file is not None else []
+    )
     expiries(interaction.client).watch(message, disabled)
 
 
@@ -700,7 +699,7 @@ class Expiries:
         self._tasks: set[asyncio.Task[None]] = set()
         self.closed = False
 
-    def watch(self, message: discord.WebhookMessage, disabled: Callable[[], ui.View]) -> None:
+    def watch(self, message: discord.InteractionMessage, disabled: Callable[[], ui.View]) -> None:
         if self.closed:  # the bot is shutting down: a press after restart expires the buttons
             return
         self._latest[message.id] = disabled
@@ -713,7 +712,7 @@ class Expiries:
         if message_id in self._latest:
             self._latest[message_id] = disabled
 
-    async def _expire(self, message: discord.WebhookMessage) -> None:
+    async def _expire(self, message: discord.InteractionMessage) -> None:
         await asyncio.sleep(self.timeout)
         make = self._latest.pop(message.id, None)
         if make is None:
