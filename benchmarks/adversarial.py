@@ -1,32 +1,37 @@
-"""The adversarial run of issue #8, repeatable: bad inputs and provider faults thrown at riskon.
+"""The adversarial run of issue #8, repeatable: bad inputs and faults thrown at riskon.
 
-Run: .venv/bin/python benchmarks/adversarial.py  [--only inputs|providers|process] [-v]
+Run: .venv/bin/python benchmarks/adversarial.py [--only cli|discord|csv|yahoo|fred|posts|process]
+     [-v]   (a few minutes; -v prints every case, not only the failures)
 
-Offline. Prices are the synthetic market of tests/market_fixtures.py (plus a few short and broken
-histories) read by the CSV provider; Yahoo is tests/fake_yahoo.py behind yfinance's real parser,
-with fault modes added here; FRED is an aiohttp server on 127.0.0.1; Discord is the stand-in of
-tests/discord_standin.py driving the real bot (default compute pool, so answers and errors cross
-the process boundary as in production).
+Offline. Prices are the synthetic market of tests/market_fixtures.py plus short, flat and broken
+histories, read by the CSV provider; Yahoo is tests/fake_yahoo.py behind yfinance's real parser
+(raw answers through `FakeYahoo.answer_with`); FRED is an aiohttp server on 127.0.0.1; Discord
+is tests/discord_standin.py driving the real bot (the default compute pool for bad inputs, so
+answers and errors cross the process boundary as in production).
 
-Categories and what "clean" means:
+Categories, and what "clean" means:
 
 * bad inputs, terminal (`bot.cli.main(argv)` in this process, stdout/stderr captured): exit 2
   (the asker's mistake) or 1 (no data) with exactly one line on stderr and no traceback; a case
-  marked as answerable may also exit 0.
-* bad inputs, Discord (slash commands on the stand-in): a reply that is not the generic "Sorry,
-  something went wrong", private when it is the asker's mistake (every case here is, unless
-  marked answerable), with no visibility mismatch at the stand-in.
-* provider faults (Yahoo: HTTP 500, 429, garbage/empty JSON, truncated body, non-UTF-8 bytes, a
-  hang past the timeout, NaN/zero/negative closes, duplicate dates; FRED: the same where they
-  apply; broken CSV files): the answer goes out (without the broken part, with a note) or one
-  provider line (exit 1 / a private reply); never a traceback or "something went wrong".
-* process faults (SIGTERM mid-post, kill -9, broken store files): the existing subprocess tests
-  (tests/test_startup_failures.py, tests/test_bot_process.py, tests/test_shards_e2e.py), run by
-  pytest and counted per case; nothing is rebuilt here.
+  marked answerable (unicode digits, a bare symbol as a signal) may also exit 0.
+* bad inputs, Discord (slash commands, autocomplete, and every button and select option under
+  the public answers about awkward histories, pressed by the asker, someone else and a server
+  manager): never the apology for a bug, private when it is the asker's mistake or someone
+  else's press, no visibility mismatch; autocomplete within Discord's 25 choices of 100 chars.
+* providers (Yahoo through the terminal and under the bot: 5xx, 429, garbage/empty/truncated/
+  non-UTF-8 bodies, a hang past the timeout, NaN/zero/negative closes, duplicate dates, one bar;
+  FRED under the brief: the same and more; broken price files): the answer goes out (without
+  the broken part, saying so) or one provider line (exit 1 / a private reply), never blaming
+  the asker (exit 2) for an upstream fault, never "nan" or "inf" in what is shown.
+* discord (the daily brief's post under 429s, 5xx before and after Discord made the message,
+  outages, gateway drops; an answer under the same): posted or answered exactly once, or a
+  failure recorded for an outage; never twice, never lost to a fault Discord recovered from.
+* store, kill -9 (broken store files, locks, mid-write errors; SIGTERM, Ctrl-C, kill -9 mid
+  fan-out, restarts): the existing subprocess and restart tests, run by pytest and counted per
+  scenario (a test that loops over broken files counts each); nothing is rebuilt here.
 
 Every failure is listed with its input. Exit status: 0 when everything was clean, 1 otherwise.
 """
-
 from __future__ import annotations
 
 import argparse

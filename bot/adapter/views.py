@@ -699,7 +699,11 @@ class Expiries:
         self._tasks: set[asyncio.Task[None]] = set()
         self.closed = False
 
-    def watch(self, message: discord.InteractionMessage, disabled: Callable[[], ui.View]) -> None:
+    def watch(
+        self,
+        message: discord.InteractionMessage | discord.WebhookMessage,
+        disabled: Callable[[], ui.View],
+    ) -> None:
         if self.closed:  # the bot is shutting down: a press after restart expires the buttons
             return
         self._latest[message.id] = disabled
@@ -712,7 +716,7 @@ class Expiries:
         if message_id in self._latest:
             self._latest[message_id] = disabled
 
-    async def _expire(self, message: discord.InteractionMessage) -> None:
+    async def _expire(self, message: discord.InteractionMessage | discord.WebhookMessage) -> None:
         await asyncio.sleep(self.timeout)
         make = self._latest.pop(message.id, None)
         if make is None:
