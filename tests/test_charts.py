@@ -87,6 +87,19 @@ def render_event(seed: int = 1, n_eps: int = 8, running: int = 0, title: str = "
                        title=title, subtitle=subtitle, footer=FOOT)
 
 
+def render_event_wide() -> bytes:
+    """The widest labels either side of the gap between the panels: same-year episodes (their
+    labels carry the month, '2018-02'), a path to 100x ('10,000' on the left axis) and 1-year
+    returns from -80% to +800% (the right panel on a log scale, with its "log scale" label)."""
+    paths, band, hr, base = event_inputs(6, seed=5)
+    paths.columns = ["2018-02-05", "2018-12-21", "2020-02-27", "2021-12-01", "2022-09-26",
+                     "2024-08-05"]
+    paths["2020-02-27"] = 100 * np.exp(np.linspace(0, np.log(100), len(paths)))
+    hr[365] = [8.0, -0.8, 0.5, 1.2, -0.3, 0.1]
+    return event_chart(paths, band=band, horizon_returns=hr, base_returns=base,
+                       title="Bitcoin after ^VIX close > 30", subtitle="6 events", footer=FOOT)
+
+
 def render_corr(seed: int = 2) -> bytes:
     idx = pd.bdate_range("2000-01-01", periods=6000)
     rng = np.random.default_rng(seed)
@@ -142,7 +155,8 @@ LONG_FOOT = ("Source: Yahoo Finance (stale: cached 3 days ago, the provider did 
 STRESS = {
     "ath": [lambda: ath_chart(_scaled(walk(8000, 5, drift=0.0012), 123_456.78),
                               title=LONG_TITLE, subtitle=LONG_TITLE, footer=LONG_FOOT)],
-    "event": [lambda: render_event(n_eps=25, running=3, title=LONG_TITLE, subtitle=LONG_TITLE)],
+    "event": [lambda: render_event(n_eps=25, running=3, title=LONG_TITLE, subtitle=LONG_TITLE),
+              render_event_wide],
     "correlation": [lambda: correlation_chart(
         -walk(5000, 6).pct_change().rolling(60).mean().dropna().clip(-1, 1) * 50,
         full=-0.31, current=-0.9, percentile=3.0, window=60, title=LONG_TITLE,

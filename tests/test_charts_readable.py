@@ -20,6 +20,7 @@ from tests.test_charts import RENDERERS, STRESS
 PREVIEW_WIDTH = 550
 MIN_TEXT_PX = 11.0  # one line of text, ascender to descender, at 550 px wide
 MAX_LABELLED_PATHS = 8
+OVERLAP_PX = 3.0  # boxes include line spacing: a corner touch this small is not a collision
 CHART_DIR = Path(__file__).resolve().parents[1] / "bot" / "charts"
 NOT_CHARTS = {"__init__", "theme", "style", "render"}
 
@@ -76,6 +77,13 @@ def test_text_is_readable_at_preview_size(monkeypatch, name: str, i: int) -> Non
                 and frame.y0 <= box.y0 and box.y1 <= frame.y1):
             outside.append(f"{t.get_text()!r} at {box.bounds}")
         families.add(get_font(findfont(t.get_fontproperties())).family_name)
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
+    collide = [
+        (a, b) for i, (a, box_a) in enumerate(boxes) for b, box_b in boxes[i + 1:]
+        if min(box_a.x1, box_b.x1) - max(box_a.x0, box_b.x0) > OVERLAP_PX
+        and min(box_a.y1, box_b.y1) - max(box_a.y0, box_b.y0) > OVERLAP_PX
+    ]
+    assert not collide, f"texts drawn over each other: {collide}"
     assert not too_small, f"text under {MIN_TEXT_PX} px at {PREVIEW_WIDTH} px wide: {too_small}"
     assert not outside, f"text cut off at the figure edge: {outside}"
     assert len(families) == 1, families

@@ -135,8 +135,11 @@ def _panel(fig: Figure, box: tuple[float, float, float, float], label: str,
         return y0 + (np.asarray(y, dtype="float64") - lo) / (hi - lo) * (y1 - y0)
 
     segs = []
+    half_line = small * fig.dpi / 72 * 0.6  # a level's label reaches this far above and below
     for v in MaxNLocator(nbins=3, steps=[1, 2, 2.5, 5, 10]).tick_values(lo, hi):
-        if lo <= v <= hi:
+        # Only levels whose label stays beside the panel: one at its very top would run into
+        # the panel's title (the symbol and its day's change).
+        if lo <= v <= hi and y0 + half_line <= py(v) <= y1 - half_line:
             segs.append([(x0, py(v)), (x1, py(v))])
             text(x0 - 6, py(v), t.fmt_num(v), ha="right", va="center", color=t.TEXT,
                  fontsize=small)

@@ -19,10 +19,10 @@ BASE = t.MUTED
 # Okabe-Ito blue (too dark to read as label text on the Discord background).
 _EPISODE_COLORS = (t.SKY, t.GREEN, t.YELLOW, t.PURPLE)
 
-_LEFT = 96  # "log scale" and the levels left of the paths panel
+_LEFT = 112  # "log scale" and levels up to "10,000" left of the paths panel
 _PATHS_RIGHT = 472  # px from the right edge to the paths panel's right side
 _GUTTER_PX = 26  # leader from the last point to an end-of-line label
-_HORIZON_LEFT = 818
+_HORIZON_LEFT = 846  # room for the paths' end labels, then this panel's "log scale" and ticks
 _RIGHT = 18
 _AXIS_PX = 62  # tick labels and the x-axis label (two-line horizon labels on the right)
 _PANEL_TITLE = 34

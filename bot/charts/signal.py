@@ -140,7 +140,8 @@ def _panel(ax, panel: SignalPanel, event_days: pd.DatetimeIndex) -> None:
     values = values[np.isfinite(values)]
     if panel.unit == "rsi":
         ax.set_ylim(0, 100)
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
+        # RSI's landmarks; no 0 or 100 at the panel's corners, where they met the date labels.
+        t.fixed_ticks(ax.yaxis, [30, 50, 70])
     elif panel.unit == "price" and values.size:
         t.price_axis(ax, values)
     else:
