@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -228,8 +229,15 @@ async def _question(args: argparse.Namespace, config: Config, insights: Insights
     elif q == "corr":
         insight = await insights.correlation(args.a, args.b, window=args.window)
     else:
-        watchlist = args.watchlist.split(",") if args.watchlist else None
-        insight = await insights.brief(watchlist or config.brief.watchlist)
+        watchlist: Sequence[str] = config.brief.watchlist
+        if args.watchlist is not None:
+            watchlist = [s.strip() for s in args.watchlist.split(",") if s.strip()]
+            if not watchlist:
+                raise UserError(
+                    f"--watchlist {args.watchlist!r}: give symbols separated by commas, "
+                    "e.g. ^RUT,BTC-USD."
+                )
+        insight = await insights.brief(watchlist)
     return insight
 
 

@@ -144,6 +144,8 @@ def test_brief_in_the_terminal(market, capsys) -> None:
         (["ath", "'; DROP TABLE bars; --"], "don't know"),
         (["ath", "NOPE"], "NOPE"),
         (["ath"], "symbol"),
+        (["brief", "--watchlist", ","], "give symbols separated by commas"),
+        (["brief", "--watchlist", " , "], "give symbols separated by commas"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(market, capsys, argv, needle) -> None:

@@ -219,3 +219,15 @@ async def test_a_hung_yahoo_holds_neither_the_default_pool_nor_the_next_fetch(tm
         bars = await patient.daily("^RUT")
         assert len(bars) == 6
         assert server.open_connections >= 1  # ... while the timed-out one is still stuck
+
+
+@pytest.mark.parametrize("body", [b"{}", b'{"chart": {}}', b"[]", b"null"])
+async def test_an_answer_yfinance_cannot_read_is_a_provider_error_in_plain_words(
+    provider, fake, body
+):
+    # yfinance raises KeyError/TypeError deep inside on these; the asker is told what happened
+    # (the traceback goes to the log), never "unexpected KeyError: 'chart'".
+    fake.answer_with("^RUT", 200, body)
+    with pytest.raises(ProviderError) as info:
+        await provider.daily("^RUT")
+    assert info.value.detail == "an answer riskon could not read"

@@ -159,17 +159,20 @@ def answer_signal(
         )
     caveats.append(NOT_ADVICE)
     meta = provenance(trigger_history, *others)
+    title = chart_title(
+        f"When {words}",
+        f"When {Signal(signal.clauses, 1).words}",  # the gap is in the subtitle
+        f"When {signal.canonical}",
+    )
+    # The subtitle carries the exact signal text (to copy into /alert), unless the title is it.
+    spelled = "" if title == f"When {signal.canonical}" else f"{signal.canonical}  ·  "
     chart = signal_chart(
         close,
         events=list(events),
         panel=panel,
         price_label=f"{trigger.symbol} close",
-        title=chart_title(
-            f"When {words}",
-            f"When {Signal(signal.clauses, 1).words}",  # the gap is in the subtitle
-            f"When {signal.canonical}",
-        ),
-        subtitle=f"{signal.canonical}  ·  {fmt.count(n, 'event')} since {fmt.day(start)}"
+        title=title,
+        subtitle=f"{spelled}{fmt.count(n, 'event')} since {fmt.day(start)}"
         f"  ·  {'holds' if holds_now else 'does not hold'} on {fmt.day(last_day)}",
         footer=chart_footer(meta),
     )

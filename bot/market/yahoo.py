@@ -239,7 +239,8 @@ class YahooProvider:
                 if _chart_failed():  # a 5xx whose body yfinance tried to read as a chart
                     raise _Retryable(f"HTTP {_chart_answer.status} from Yahoo") from exc
                 log.warning("%s %s: unexpected yfinance failure", SOURCE, symbol, exc_info=True)
-                raise ProviderError(SOURCE, f"unexpected {type(exc).__name__}: {exc}") from exc
+                # The log has the traceback; the asker gets what happened, not riskon's internals.
+                raise ProviderError(SOURCE, "an answer riskon could not read") from exc
             finally:
                 log.debug("%s %s: yfinance call took %.3fs", SOURCE, symbol,
                           time.monotonic() - began)
