@@ -134,7 +134,7 @@ def test_an_unknown_asset_exits_2_with_one_line_not_another_assets_answer(prices
         capsys, "ask", "text", "what did bitcoin do after zzzz hit an ath", "--data", str(prices)
     )
     assert code == 2 and out == "" and "Traceback" not in err
-    assert err.startswith("riskon: riskon doesn't know an asset called 'zzzz'")
+    assert err.startswith("riskon: I don't know an asset called 'zzzz'")
     assert err.count("\n") == 1
     code, out, err = run(capsys, "ask", "text", "is rusl at an ath?", "--data", str(prices))
     assert (code, out) == (2, "") and err.count("\n") == 1

@@ -64,7 +64,7 @@ async def test_an_unknown_asset_is_a_private_line_never_another_assets_answer(
     standin, bot
 ) -> None:
     for question, said in (
-        ("is zzzz at an ath?", "riskon doesn't know an asset called 'zzzz'"),
+        ("is zzzz at an ath?", "I don't know an asset called 'zzzz'"),
         ("does eth move with the rusl", "Did you mean Russell 2000 (^RUT)?"),
     ):
         ix = await slash(standin, "ask", {"question": question})

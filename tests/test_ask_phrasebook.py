@@ -374,7 +374,7 @@ def test_unknown_asset(question: str, name: str, suggestion: str | None) -> None
     u = read(question)
     assert u.reading is None and u.unknown == name, (question, u.reading)
     line = u.message()
-    assert line.startswith(f"riskon doesn't know an asset called {name!r}") and "\n" not in line
+    assert line.startswith(f"I don't know an asset called {name!r}") and "\n" not in line
     if suggestion is None:
         assert "Did you mean" not in line and "type a Yahoo ticker in capitals" in line
     else:

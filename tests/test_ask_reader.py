@@ -125,5 +125,5 @@ def test_an_unknown_asset_is_an_unknown_symbol_with_suggestions() -> None:
     assert caught.value.text == "rusl"
     assert caught.value.suggestions == ["Russell 2000 (^RUT)"]
     assert str(caught.value) == (
-        "riskon doesn't know an asset called 'rusl'. Did you mean Russell 2000 (^RUT)?"
+        "I don't know an asset called 'rusl'. Did you mean Russell 2000 (^RUT)?"
     )

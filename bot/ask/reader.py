@@ -108,10 +108,10 @@ class Understanding:
         as the asker's mistake (exit 2, a private reply) and can offer the suggestions."""
         assert self.unknown is not None
         shown = self.unknown if len(self.unknown) <= 40 else self.unknown[:37] + "..."
-        head = f"riskon doesn't know an asset called {shown!r}."
+        head = f"I don't know an asset called {shown!r}."
         if not self.suggestions:
             head = head[:-1] + (
-                ": ask by a name it knows (e.g. bitcoin, the russell, gold) or type a Yahoo "
+                ": ask by a name riskon knows (e.g. bitcoin, the russell, gold) or type a Yahoo "
                 "ticker in capitals (e.g. AAPL)."
             )
         return UnknownSymbol(self.unknown, list(self.suggestions), reason=head)
