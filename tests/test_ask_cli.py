@@ -127,3 +127,18 @@ def test_unreadable_exits_2_with_one_line(prices, capsys, question, said) -> Non
     code, out, err = run(capsys, "ask", "text", question, "--data", str(prices))
     assert code == 2 and out == ""
     assert said in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_an_unknown_asset_exits_2_with_one_line_not_another_assets_answer(prices, capsys) -> None:
+    code, out, err = run(
+        capsys, "ask", "text", "what did bitcoin do after zzzz hit an ath", "--data", str(prices)
+    )
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert err.startswith("riskon: I don't know an asset called 'zzzz'")
+    assert err.count("\n") == 1
+    code, out, err = run(capsys, "ask", "text", "is rusl at an ath?", "--data", str(prices))
+    assert (code, out) == (2, "") and err.count("\n") == 1
+    assert err.endswith("Did you mean Russell 2000 (^RUT)?\n")
+    # a typed ticker is asked about as itself: the data source says it has no such prices
+    code, out, err = run(capsys, "ask", "text", "is ZZZZ at an ath?", "--data", str(prices))
+    assert (code, out) == (2, "") and err.count("\n") == 1 and "ZZZZ" in err

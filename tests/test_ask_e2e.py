@@ -58,3 +58,17 @@ async def test_questions_riskon_cannot_answer_get_one_private_line(standin, bot)
         assert callback.type == 4 and callback.ephemeral
         text = callback.data["content"]
         assert said in text and "\n" not in text
+
+
+async def test_an_unknown_asset_is_a_private_line_never_another_assets_answer(
+    standin, bot
+) -> None:
+    for question, said in (
+        ("is zzzz at an ath?", "I don't know an asset called 'zzzz'"),
+        ("does eth move with the rusl", "Did you mean Russell 2000 (^RUT)?"),
+    ):
+        ix = await slash(standin, "ask", {"question": question})
+        callback = await ix.wait_callback(5)
+        assert callback.type == 4 and callback.ephemeral  # at once, nothing public
+        text = callback.data["content"]
+        assert said in text and "\n" not in text and "Read as" not in text

@@ -326,11 +326,59 @@ PHRASEBOOK: list[tuple[str, str | None]] = [
 ]
 
 
+# Questions naming, where an asset goes, a name riskon does not know: the answer is that one
+# line (with the registry's "did you mean" when it has one), never a reading about a default
+# or about the question's other asset. (question, the name quoted, the suggestion or None)
+RUT_LABEL, GOLD_LABEL = "Russell 2000 (^RUT)", "Gold futures (GC=F)"
+UNKNOWN_ASSETS: list[tuple[str, str, str | None]] = [
+    # the subject of an ATH / signal question
+    ("is zzzz at an ath?", "zzzz", None),  # was /ath symbol:^GSPC
+    ("IS ZZZZ AT AN ATH?", "zzzz", None),  # shouted: capitals say nothing, a word all the same
+    ("record high for flurbo?", "flurbo", None),
+    ("is dogwif hat at an all time high", "dogwif hat", None),
+    ("when did zzzz last hit a record", "zzzz", None),
+    ("how often has blorp fallen 20% from its high", "blorp", None),
+    ("is rusl at an ath", "rusl", RUT_LABEL),  # too far for the reader's typo match
+    # an event study: unknown trigger with a known target, and the other way round
+    ("what did bitcoin do after zzzz hit an ath", "zzzz", None),  # was BTC after BTC
+    ("btc when flurbo was above 30", "flurbo", None),
+    ("what did btc do after the rusl broke out", "rusl", RUT_LABEL),
+    ("what did bitcoin do after zzzz", "zzzz", None),  # was /quote symbol:BTC-USD
+    ("what did zzzz do after btc hit an ath", "zzzz", None),  # was BTC after BTC
+    ("flurbo after the vix closed above 30", "flurbo", None),
+    ("how did dogwif hat perform after small caps hit a record", "dogwif hat", None),
+    ("what did rusl do after btc hit an ath", "rusl", RUT_LABEL),
+    # two assets compared
+    ("correlation of zzzz and btc", "zzzz", None),  # was /corr a:BTC-USD b:^GSPC
+    ("does eth move with flurbo", "flurbo", None),
+    ("btc vs zzzz", "zzzz", None),  # was /quote symbol:BTC-USD
+    ("zzzz vs the nasdaq", "zzzz", None),
+    ("does eth move with the rusl", "rusl", RUT_LABEL),
+    # a quote
+    ("how is zzzz doing today", "zzzz", None),
+    ("how is golt doing", "golt", GOLD_LABEL),
+]
+
+
 @pytest.mark.parametrize(("question", "expected"), PHRASEBOOK, ids=[q for q, _ in PHRASEBOOK])
 def test_phrasebook(question: str, expected: str | None) -> None:
     understanding = read(question)
     got = understanding.reading.command if understanding.reading else None
     assert got == expected, (question, got, [a.command for a in understanding.alternatives])
+
+
+@pytest.mark.parametrize(
+    ("question", "name", "suggestion"), UNKNOWN_ASSETS, ids=[q for q, _, _ in UNKNOWN_ASSETS]
+)
+def test_unknown_asset(question: str, name: str, suggestion: str | None) -> None:
+    u = read(question)
+    assert u.reading is None and u.unknown == name, (question, u.reading)
+    line = u.message()
+    assert line.startswith(f"I don't know an asset called {name!r}") and "\n" not in line
+    if suggestion is None:
+        assert "Did you mean" not in line and "type a Yahoo ticker in capitals" in line
+    else:
+        assert line.endswith(f"Did you mean {suggestion}?"), line
 
 
 def test_phrasebook_share(capsys) -> None:
@@ -341,6 +389,9 @@ def test_phrasebook_share(capsys) -> None:
     for question, expected in PHRASEBOOK:
         u = read(question)
         right += (u.reading.command if u.reading else None) == expected
+    unknown = sum(read(q).unknown == name for q, name, _ in UNKNOWN_ASSETS)
     with capsys.disabled():
         print(f"\nphrasebook: {right}/{len(PHRASEBOOK)} read correctly")
+        print(f"unknown assets: {unknown}/{len(UNKNOWN_ASSETS)} answered as unknown")
     assert right == len(PHRASEBOOK)
+    assert unknown == len(UNKNOWN_ASSETS)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.analytics.signals import parse_signal
 from bot.ask import MAX_QUESTION, normalize, read
+from bot.ask.answer import understand
+from bot.errors import UnknownSymbol
 from tests.test_ask_phrasebook import PHRASEBOOK
 
 
@@ -79,3 +83,47 @@ def test_normalize() -> None:
     assert normalize("What’s the S and P's ATH?? 🚀") == "whats the s&p ath??"
     assert normalize("VIX>=30") == "vix >= 30"
     assert normalize("btc/usd $100k") == "btc usd 100k"
+
+
+def test_a_typed_ticker_keeps_its_place_and_is_never_swapped() -> None:
+    # riskon's commands take any well-formed Yahoo symbol (AAPL works), so a ticker typed in
+    # capitals is read as itself; whether it exists is the data source's answer (an unknown
+    # one is "I don't know the symbol 'ZZZZ'", see test_ask_cli/test_ask_e2e), never a default
+    assert read("is ZZZZ at an ath?").reading.command == "/ath symbol:ZZZZ"
+    assert read("is AAPL at an all time high").reading.command == "/ath symbol:AAPL"
+    assert read("is xyz-usd at a record").reading.command == "/ath symbol:XYZ-USD"
+    assert read("what did btc do after ZZZZ hit an ath").reading.command == (
+        "/after trigger:ZZZZ ath target:BTC-USD"
+    )
+    assert read("what did ^FOO do after btc hit an ath").reading.command == (
+        "/after trigger:BTC-USD ath target:^FOO"
+    )
+    assert read("correlation of ZZZZ and btc").reading.command == "/corr a:ZZZZ b:BTC-USD"
+
+
+def test_plain_words_around_assets_and_no_asset_keep_todays_readings() -> None:
+    # English around a named asset is not a name
+    for q, command in (
+        ("is the russell at an all time high right now?", "/ath symbol:^RUT"),
+        ("honestly is btc at an ath again", "/ath symbol:BTC-USD"),
+        ("forward returns after russell ath", "/after trigger:^RUT ath target:BTC-USD"),
+        ("how correlated is btc with the nasdaq these days", "/corr a:BTC-USD b:^IXIC"),
+        ("is the rusell at an ath", "/ath symbol:^RUT"),  # a typo the reader matches
+    ):
+        u = read(q)
+        assert u.unknown is None and u.reading.command == command, q
+    # no asset named: the documented default and the server's default, as before
+    assert read("is it at an ath right now").reading.command == "/ath symbol:^GSPC"
+    q = "what happens after the vix closes above 30"
+    assert read(q, default_target="ETH-USD").reading.target == "ETH-USD"
+    assert read("what is the meaning of life").unknown is None
+
+
+def test_an_unknown_asset_is_an_unknown_symbol_with_suggestions() -> None:
+    with pytest.raises(UnknownSymbol) as caught:
+        understand("what did btc do after the rusl broke out", default_target="^GSPC")
+    assert caught.value.text == "rusl"
+    assert caught.value.suggestions == ["Russell 2000 (^RUT)"]
+    assert str(caught.value) == (
+        "I don't know an asset called 'rusl'. Did you mean Russell 2000 (^RUT)?"
+    )

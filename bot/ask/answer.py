@@ -20,8 +20,11 @@ __all__ = ["answer_reading", "understand"]
 
 
 def understand(question: str, *, default_target: str | None = None) -> Understanding:
-    """Read the question; a refusal or nothing usable is a `UserError` with its one line."""
+    """Read the question; a refusal or nothing usable is a `UserError` with its one line, and
+    an asset riskon does not know is an `UnknownSymbol` carrying the registry's suggestions."""
     understanding = read(question, default_target=default_target)
+    if understanding.unknown is not None:
+        raise understanding.unknown_asset()
     if understanding.reading is None:
         raise UserError(understanding.message())
     return understanding

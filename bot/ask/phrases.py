@@ -76,6 +76,30 @@ NOT_ASSETS = frozenset(
     """.split()
 )
 
+# Words that are never the name of an asset, though they may stand where one goes ("is it at
+# an ath", "how far is it from the top", "returns after ..."): with NOT_ASSETS, what the reader
+# skips when it asks whether a question named an asset riskon does not know. Any other word
+# in an asset's place is taken as a name ("is zzzz at an ath?"), and answered as unknown rather
+# than silently replaced by a default or by the question's other asset.
+PLAIN_WORDS = NOT_ASSETS | frozenset(
+    """
+    ah actually ahead ain almost alright already am amid an anyone anything anywhere approx avg
+    expected forward historical median typical subsequent things stuff
+    around asap average aths aye bit break breakdown breakout brief briefly btw bucks buddy
+    can cant cap caps check closely come compared composite correction corr currently daily
+    date dates decoupled decouple did didnt dip dips distance does doesnt dont dude dumping
+    dumped easily entered enter enters entering everything exactly far fine follow followed
+    follows following fyi generally give goes going gone guys happening hey hi historically
+    hmm hows huh ill im isnt jumped kind lately level levels lol looking lost lots making
+    maybe meaning mine moving much nah need nope okay ok opposite overall overview pls plz
+    point possible presently pretty previous previously probably pumped quick quickly rallied
+    rather react reacted reaching reached reach recap recent recently relationship right rn
+    returns return rough roughly sessions simple since soon sort spikes status still sure
+    summary tell thanks thank thx tied tightly together topped trading typically update
+    usually wanna want wat went wheres whens whats wonder worth yeah yep yet yo ya
+    """.split()
+)
+
 # --- refusals ---------------------------------------------------------------------------------
 # Questions riskon cannot answer from daily prices, with what it says instead. Checked first.
 REFUSALS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -361,3 +385,9 @@ TARGET_PHRASES = re.compile(
     r"|\bwhat happened (?:to|with) (?P<t4>.{1,30}?)(?: after| following| when| if|$)"
     r"|^(?P<t5>.{1,30}?) (?:after|following|returns after|performance after|when)\b"
 )
+
+# Asset places the reader checks for a name it does not know (see reader._NotAnAsset):
+# "a record high for X", "after X", "X vs Y".
+EVENT_OF = re.compile(r" (?:for|on|in|of|from) ")
+AFTER_SLOT = re.compile(r"\b(?:after|following|when|whenever|once|in the wake of) ")
+VS = re.compile(r"\b(?:vs|versus|v) ")

@@ -9,7 +9,9 @@ The steps, each testable:
 3. find event phrases ("hit a record", "fell 20% from its high", "when the VIX was above 30")
    and turn each into a signal condition;
 4. find the assets: registry names and aliases, typed Yahoo tickers, a few loose words
-   ("stocks", "crypto"), and typos by fuzzy matching;
+   ("stocks", "crypto"), and typos by fuzzy matching; keep the other words that are not plain
+   English, so a name riskon does not know, where an asset goes ("is zzzz at an ath?"), is
+   answered as unknown instead of being replaced by a default or the question's other asset;
 5. weigh the intent cues and build the best reading plus, when unsure, up to 3 others.
 
 Fuzzy matching uses the standard library's difflib rather than rapidfuzz: the registry already
@@ -29,8 +31,8 @@ from typing import Any, Literal
 from bot.analytics.signals import SignalError, parse_signal
 from bot.ask import phrases as P
 from bot.defaults import DEFAULT_TARGET
-from bot.errors import UserError
-from bot.market.symbols import REGISTRY, SYMBOL_PATTERN, lookup, resolve
+from bot.errors import UnknownSymbol, UserError
+from bot.market.symbols import REGISTRY, SYMBOL_PATTERN, lookup, resolve, suggest
 
 Kind = Literal["ath", "after", "corr", "quote", "signal", "brief"]
 MAX_QUESTION = 300
@@ -96,6 +98,23 @@ class Understanding:
     refusal: str | None = None  # a question daily prices cannot answer
     noticed: tuple[str, ...] = ()  # the assets seen, when nothing usable was
     examples: tuple[str, ...] = ()
+    unknown: str | None = None  # a name in an asset's place that riskon does not know
+    suggestions: tuple[str, ...] = ()  # the registry's "did you mean" for it
+
+    def unknown_asset(self) -> UnknownSymbol:
+        """The error for an unknown asset: one line, the registry's suggestion when it has one.
+
+        An UnknownSymbol like the one /ath symbol:zzzz raises, so every front end answers it
+        as the asker's mistake (exit 2, a private reply) and can offer the suggestions."""
+        assert self.unknown is not None
+        shown = self.unknown if len(self.unknown) <= 40 else self.unknown[:37] + "..."
+        head = f"I don't know an asset called {shown!r}."
+        if not self.suggestions:
+            head = head[:-1] + (
+                ": ask by a name riskon knows (e.g. bitcoin, the russell, gold) or type a Yahoo "
+                "ticker in capitals (e.g. AAPL)."
+            )
+        return UnknownSymbol(self.unknown, list(self.suggestions), reason=head)
 
     @property
     def unsure(self) -> bool:
@@ -105,6 +124,8 @@ class Understanding:
         """One line for a question with no reading: the refusal, or what was understood."""
         if self.refusal:
             return f"{self.refusal} {P.CAN_ANSWER}"
+        if self.unknown is not None:
+            return str(self.unknown_asset())
         if not self.question.strip():
             head = "Ask a question"
         else:
@@ -198,7 +219,37 @@ def _uppercase_tickers(question: str) -> set[str]:
     return found
 
 
-def _find_assets(s: str, question: str, claimed: list[tuple[int, int]]) -> list[Mention]:
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """Words no alias, loose word, ticker or typo matched, and that are not plain English."""
+
+    start: int
+    end: int
+    text: str
+
+
+class _NotAnAsset(Exception):
+    """Raised where a reading would put a default or another asset in place of `word`."""
+
+    def __init__(self, word: Unknown) -> None:
+        super().__init__(word.text)
+        self.word = word
+
+
+def _plain(word: str) -> bool:
+    """Whether a word left over is plain English (or a number), never an asset's name."""
+    if len(word) < 2 or word[0].isdigit() or word in P.PLAIN_WORDS:
+        return True
+    if word.endswith("s") and word[:-1] in P.PLAIN_WORDS:
+        return True
+    return "-" in word and all(_plain(part) for part in word.split("-") if part)
+
+
+def _find_assets(
+    s: str, question: str, claimed: list[tuple[int, int]]
+) -> tuple[list[Mention], list[Unknown]]:
+    """The assets named, and the words left that could only be names riskon does not know
+    (adjacent ones joined: "dogwif hat"), for the slots that need an asset to ask about."""
     tokens = [
         (m.start(), m.start() + len(m.group().rstrip(".-")), m.group().rstrip(".-"))
         for m in _TOKEN.finditer(s)
@@ -206,6 +257,7 @@ def _find_assets(s: str, question: str, claimed: list[tuple[int, int]]) -> list[
     tokens = [t for t in tokens if t[2] and not _inside(t[0], t[1], claimed)]
     tickers = _uppercase_tickers(question)
     mentions: list[Mention] = []
+    unknown: list[Unknown] = []
     i = 0
     while i < len(tokens):
         matched = False
@@ -232,9 +284,16 @@ def _find_assets(s: str, question: str, claimed: list[tuple[int, int]]) -> list[
         if mention is not None:
             mentions.append(mention[0])
             i += mention[1]
-        else:
-            i += 1
-    return mentions
+            continue
+        start, end, word = tokens[i]
+        if not _plain(word):
+            last = unknown[-1] if unknown else None
+            if last is not None and last.end + 1 == start and s[last.end] == " ":
+                unknown[-1] = Unknown(last.start, end, f"{last.text} {word}")
+            else:
+                unknown.append(Unknown(start, end, word))
+        i += 1
+    return mentions, unknown
 
 
 def _ticker(word: str, tickers: set[str]) -> str | None:
@@ -430,6 +489,21 @@ class _Parts:
     mentions: list[Mention]
     events: list[Event]
     segments: list[tuple[int, int]] = field(default_factory=list)
+    unknown: list[Unknown] = field(default_factory=list)
+
+    def unknown_in(self, start: int, end: int) -> Unknown | None:
+        """The first unknown name inside [start, end)."""
+        return next((u for u in self.unknown if start <= u.start and u.end <= end), None)
+
+    def unknown_at(self, pos: int) -> Unknown | None:
+        """The unknown name starting at `pos`, after an optional article."""
+        for u in self.unknown:
+            if u.start == pos or (u.start > pos and self.s[pos : u.start] in _ARTICLES):
+                return u
+        return None
+
+
+_ARTICLES = frozenset(("the ", "a ", "an ", "its ", "their "))
 
 
 def _segments(s: str) -> list[tuple[int, int]]:
@@ -448,9 +522,20 @@ def _segment_of(pos: int, segments: list[tuple[int, int]]) -> tuple[int, int]:
 
 
 def _attach(event: Event, parts: _Parts, avoid: set[str]) -> Mention | None:
-    """The asset an event is about: the one in its own clause, nearest first (before it wins)."""
+    """The asset an event is about: the one in its own clause, nearest first (before it wins).
+
+    A clause with no known asset borrows another clause's or the event's own (a golden cross
+    is the S&P's) only when it names none: a name in its subject ("after zzzz hit an ath") or
+    just after the event ("a record high for zzzz") is the trigger asked about, unknown."""
     seg_a, seg_b = _segment_of(event.start, parts.segments)
     own = [m for m in parts.mentions if seg_a <= m.start < seg_b]
+    if not own:
+        named = parts.unknown_in(seg_a, event.start)
+        after = P.EVENT_OF.match(parts.s, event.end)
+        if named is None and after is not None:
+            named = parts.unknown_at(after.end())
+        if named is not None:
+            raise _NotAnAsset(named)
     pool = own or [m for m in parts.mentions if m.symbol not in avoid] or parts.mentions
     if not pool:
         return None
@@ -461,14 +546,21 @@ def _attach(event: Event, parts: _Parts, avoid: set[str]) -> Mention | None:
 
 
 def _targets(parts: _Parts) -> list[Mention]:
-    """Assets the question names as what to follow ("what did btc do", "btc after ...")."""
+    """Assets the question names as what to follow ("what did btc do", "btc after ...").
+
+    A target's place holding no known asset but a name ("what did zzzz do") is the target
+    asked about: unknown, never replaced by the default or by the trigger."""
     found: list[Mention] = []
     for m in P.TARGET_PHRASES.finditer(parts.s):
         for group in ("t1", "t2", "t3", "t4", "t5"):
             if m.group(group) is None:
                 continue
             a, b = m.span(group)
-            found += [x for x in parts.mentions if a <= x.start and x.end <= b]
+            inside = [x for x in parts.mentions if a <= x.start and x.end <= b]
+            named = None if inside else parts.unknown_in(a, b)
+            if named is not None:
+                raise _NotAnAsset(named)
+            found += inside
     return found
 
 
@@ -516,9 +608,13 @@ def read(question: str, *, default_target: str | None = None) -> Understanding:
         if pattern.search(s):
             return Understanding(question, refusal=sentence, examples=P.EXAMPLES)
     events, claimed = _find_events(s)
-    mentions = _find_assets(s, question, claimed)
-    parts = _Parts(s, mentions, events, _segments(s))
-    readings = _readings(parts, default_target or DEFAULT_TARGET)
+    mentions, unknown = _find_assets(s, question, claimed)
+    parts = _Parts(s, mentions, events, _segments(s), unknown)
+    try:
+        readings = _readings(parts, default_target or DEFAULT_TARGET)
+    except _NotAnAsset as exc:
+        word = exc.word.text
+        return Understanding(question, unknown=word, suggestions=tuple(suggest(word)))
     if not readings:
         names = []
         for m in mentions:
@@ -666,6 +762,21 @@ def _readings(parts: _Parts, default_target: str) -> list[Reading]:
                 return out
 
     # --- no event: correlation, after with the default event, quote ---------------------------
+    # Each fallback below fills an empty asset place with another asset; a name in that place
+    # ("btc after zzzz", "btc vs zzzz", "correlation of zzzz and btc", "zzzz price") is what
+    # was asked about, unknown.
+    slots: list[Unknown | None] = []
+    if has_after:
+        slots += [parts.unknown_at(cue.end()) for cue in P.AFTER_SLOT.finditer(s)]
+    for cue in P.VS.finditer(s):
+        before = next((u for u in parts.unknown if u.end + 1 == cue.start()), None)
+        slots += [parts.unknown_at(cue.end()), before]
+    if (has_corr and len(symbols) < 2) or (has_quote and not symbols and not has_brief):
+        slots += parts.unknown[:1]
+    asked = next((u for u in slots if u is not None), None)
+    if asked is not None:
+        raise _NotAnAsset(asked)
+
     if has_corr and symbols:
         if len(symbols) >= 2:
             def corr(swap: dict[str, str]) -> Reading:
