@@ -734,7 +734,6 @@ def run_yahoo_faults(tally: Tally, data: Path, work: Path) -> None:
 async def run_yahoo_discord(tally: Tally, data: Path, work: Path) -> None:
     """The same Yahoo faults under the bot, one symbol per fault so no cache hides one; the
     network-wide ones (refused, hanging) last."""
-    from bot.market.yahoo import YahooProvider
     from tests.bot_harness import (
         GENERAL,
         GUILD,
@@ -768,10 +767,11 @@ async def run_yahoo_discord(tally: Tally, data: Path, work: Path) -> None:
         add_guilds(standin)
         config = write_config(work / "yahoo.toml", standin, store=work / "yahoo.sqlite3",
                               prices=data)
-        config.write_text(config.read_text().replace('provider = "csv"', 'provider = "yahoo"'))
-        async with riskon(standin, config) as bot:
-            bot.services.market.provider = YahooProvider(
-                data_dir=work, session=fake.session(), timeout=1.0, backoff=0, retries=1)
+        text = config.read_text().replace('provider = "csv"', 'provider = "yahoo"')
+        config.write_text(text.replace(
+            "[data]", f"[data]\nyahoo_timeout = 1.0\nyahoo_retries = 1\ndir = '{work}'"))
+        # The fake Yahoo goes in where the bot is built (its one network seam), as in the tests.
+        async with riskon(standin, config, yahoo_session=fake.session()):
             for i, (name, arm) in enumerate(arms):
                 symbol = f"X{i:02d}-USD"
                 fake.frames[symbol] = good
