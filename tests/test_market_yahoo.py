@@ -231,3 +231,21 @@ async def test_an_answer_yfinance_cannot_read_is_a_provider_error_in_plain_words
     with pytest.raises(ProviderError) as info:
         await provider.daily("^RUT")
     assert info.value.detail == "an answer riskon could not read"
+
+
+async def test_a_yfinance_without_its_internal_yfdata_still_fetches(provider, fake, monkeypatch,
+                                                                    caplog):
+    # riskon reads the chart's HTTP status through yfinance's internal YfData.get; a release
+    # that renames it must cost that refinement only, never the prices.
+    import yfinance.data as yf_data
+
+    import bot.market.yahoo as yahoo
+
+    monkeypatch.delattr(yf_data, "YfData")
+    monkeypatch.setattr(yahoo, "_status_unwatched", False)
+    caplog.set_level("WARNING", logger="bot.market.yahoo")
+    frame = await provider.daily("^RUT")
+    assert len(frame) == len(fake.frames["^RUT"])
+    await provider.daily("BTC-USD")
+    said = [r for r in caplog.records if "no YfData.get" in r.getMessage()]
+    assert len(said) == 1  # once per process, not once per fetch

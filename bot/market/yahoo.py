@@ -89,6 +89,26 @@ def _remember_status(get: Callable[..., Any]) -> Callable[..., Any]:
     return remembering
 
 
+def _watch_chart_status() -> None:
+    """Wrap `YfData.get` once per process. It is yfinance's internal API: if a release renames
+    it, riskon still fetches, and a 5xx with a JSON body reads as an unknown symbol again (the
+    behaviour before this check), which the log says once."""
+    global _status_unwatched
+    cls = getattr(yf_data, "YfData", None)
+    get = getattr(cls, "get", None)
+    if cls is None or not callable(get):
+        if not _status_unwatched:
+            _status_unwatched = True
+            log.warning("%s: yfinance has no YfData.get; a Yahoo 5xx may read as an unknown "
+                        "symbol", SOURCE)
+        return
+    if not getattr(get, "riskon_wrapped", False):
+        cls.get = _remember_status(get)
+
+
+_status_unwatched = False
+
+
 def _chart_failed() -> bool:
     status = getattr(_chart_answer, "status", None)
     return isinstance(status, int) and status >= 500
@@ -102,8 +122,7 @@ def _configure_yfinance(cache_dir: Path) -> None:
     """
     global _cache_dir
     yf.config.debug.hide_exceptions = False
-    if not getattr(yf_data.YfData.get, "riskon_wrapped", False):
-        yf_data.YfData.get = _remember_status(yf_data.YfData.get)
+    _watch_chart_status()
     if _cache_dir is None:
         try:
             cache_dir.mkdir(parents=True, exist_ok=True)
