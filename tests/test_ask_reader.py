@@ -125,5 +125,26 @@ def test_an_unknown_asset_is_an_unknown_symbol_with_suggestions() -> None:
     assert caught.value.text == "rusl"
     assert caught.value.suggestions == ["Russell 2000 (^RUT)"]
     assert str(caught.value) == (
-        "I don't know an asset called 'rusl'. Did you mean Russell 2000 (^RUT)?"
+        "I don't know an asset called 'rusl' (for the ticker, write RUSL). "
+        "Did you mean Russell 2000 (^RUT)?"
     )
+
+
+@pytest.mark.parametrize(("question", "command"), [
+    ("is apple at an all time high", "/ath symbol:AAPL"),
+    ("is nvda at an ath", "/ath symbol:NVDA"),
+    ("tesla vs microsoft correlation", "/corr a:TSLA b:MSFT"),
+])
+def test_the_best_known_stocks_are_asked_about_by_name(question, command) -> None:
+    assert read(question).reading.command == command
+
+
+def test_an_unknown_lower_case_word_says_how_to_ask_for_it_as_a_ticker() -> None:
+    no_match = read("is amd at an ath")
+    assert no_match.reading is None
+    assert no_match.message().endswith("type a Yahoo ticker in capitals (e.g. AMD).")
+    near = read("is rusl at an ath").message()
+    assert near == ("I don't know an asset called 'rusl' (for the ticker, write RUSL). "
+                    "Did you mean Russell 2000 (^RUT)?")
+    words = read("is dogwif hat at an ath").message()  # not ticker-shaped: the generic example
+    assert words.endswith("(e.g. AAPL).") and "write DOGWIF" not in words

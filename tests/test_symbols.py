@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import UnknownSymbol
-from bot.market.symbols import REGISTRY, resolve, search
+from bot.market.symbols import REGISTRY, resolve, search, suggest
 
 ALIASES = {
     "russell": "^RUT", "Russell 2000": "^RUT", "R2K": "^RUT", "rut": "^RUT",
@@ -62,3 +62,9 @@ def test_search_ranks_prefix_matches_and_caps_at_25() -> None:
     assert search("russell 2000 v")[0].symbol == "^RUJ"
     assert len(search("")) <= 25 and len(search("a")) <= 25
     assert search("zzzz") == []
+
+
+def test_suggestions_are_only_the_near_best() -> None:
+    # "golt" is one letter from "gold" and further from "googl": one suggestion, not two.
+    assert suggest("golt") == ["Gold futures (GC=F)"]
+    assert suggest("rusell")[0] == "Russell 2000 (^RUT)"

@@ -109,10 +109,16 @@ class Understanding:
         assert self.unknown is not None
         shown = self.unknown if len(self.unknown) <= 40 else self.unknown[:37] + "..."
         head = f"I don't know an asset called {shown!r}."
+        ticker_like = re.fullmatch(r"[a-z]{1,5}", self.unknown) is not None
+        if self.suggestions and ticker_like:
+            # "amd" may be a ticker typed in lower case, which a question cannot tell from a
+            # name: say how to ask for the ticker as well as what it is close to.
+            head = f"I don't know an asset called {shown!r} (for the ticker, write " \
+                f"{self.unknown.upper()})."
         if not self.suggestions:
             head = head[:-1] + (
                 ": ask by a name riskon knows (e.g. bitcoin, the russell, gold) or type a Yahoo "
-                "ticker in capitals (e.g. AAPL)."
+                f"ticker in capitals (e.g. {self.unknown.upper() if ticker_like else 'AAPL'})."
             )
         return UnknownSymbol(self.unknown, list(self.suggestions), reason=head)
 

@@ -106,6 +106,15 @@ REGISTRY: tuple[Asset, ...] = (
         ("tnx", "10y", "10 year", "10-year yield", "us10y"),
     ),
     Asset("GC=F", "Gold futures", "future", "exchange", ("gold", "xau", "gc")),
+    # The stocks members ask about by name most: "is apple at an ath?" should not
+    # need the ticker. Any other Yahoo symbol still works typed as a ticker.
+    Asset("AAPL", "Apple", "equity", "exchange", ("apple", "aapl")),
+    Asset("MSFT", "Microsoft", "equity", "exchange", ("microsoft", "msft")),
+    Asset("NVDA", "Nvidia", "equity", "exchange", ("nvidia", "nvda")),
+    Asset("AMZN", "Amazon", "equity", "exchange", ("amazon", "amzn")),
+    Asset("GOOGL", "Alphabet", "equity", "exchange", ("google", "alphabet", "googl")),
+    Asset("META", "Meta Platforms", "equity", "exchange", ("meta", "facebook")),
+    Asset("TSLA", "Tesla", "equity", "exchange", ("tesla", "tsla")),
     Asset("BTC-USD", "Bitcoin", "crypto", "24/7", ("btc", "bitcoin", "xbt")),
     Asset("ETH-USD", "Ethereum", "crypto", "24/7", ("eth", "ethereum", "ether")),
     Asset("SOL-USD", "Solana", "crypto", "24/7", ("sol", "solana")),
@@ -166,6 +175,10 @@ def suggest(text: str, limit: int = 3, cutoff: float = 0.6) -> list[str]:
     """Close registry matches for a mistyped name, as display labels."""
     key = _normalize(text)[:MAX_INPUT_LENGTH]
     matches = difflib.get_close_matches(key, list(_BY_ALIAS), n=limit * 4, cutoff=cutoff)
+    if matches:  # only the near-best: "golt" is gold, not also "googl" a little further off
+        best = difflib.SequenceMatcher(None, key, matches[0]).ratio()
+        matches = [m for m in matches
+                   if difflib.SequenceMatcher(None, key, m).ratio() >= best - 0.05]
     labels: list[str] = []
     for match in matches:
         label = _BY_ALIAS[match].label
