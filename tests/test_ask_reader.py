@@ -148,3 +148,8 @@ def test_an_unknown_lower_case_word_says_how_to_ask_for_it_as_a_ticker() -> None
                     "Did you mean Russell 2000 (^RUT)?")
     words = read("is dogwif hat at an ath").message()  # not ticker-shaped: the generic example
     assert words.endswith("(e.g. AAPL).") and "write DOGWIF" not in words
+
+
+def test_the_yield_means_the_10_year_treasury_yield() -> None:
+    assert read("is the yield at an ath").reading.command == "/ath symbol:^TNX"
+    assert read("is the treasury yield at a record").reading.command == "/ath symbol:^TNX"

@@ -29,6 +29,8 @@ LOOSE_ASSETS: dict[str, str] = {
     "tech stocks": "^IXIC",
     "qqq": "^NDX",
     "yields": "^TNX",
+    "the yield": "^TNX",
+    "treasury yield": "^TNX",
     "treasuries": "^TNX",
     "bonds": "^TNX",
     "bond yields": "^TNX",
