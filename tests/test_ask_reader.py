@@ -153,3 +153,15 @@ def test_an_unknown_lower_case_word_says_how_to_ask_for_it_as_a_ticker() -> None
 def test_the_yield_means_the_10_year_treasury_yield() -> None:
     assert read("is the yield at an ath").reading.command == "/ath symbol:^TNX"
     assert read("is the treasury yield at a record").reading.command == "/ath symbol:^TNX"
+
+
+@pytest.mark.parametrize("question", [
+    "what happened to bitcoin after the fed cut rates",
+    "btc after the halving",
+    "how did stocks do after cpi",
+    "what did gold do after rate hikes",
+])
+def test_an_economic_announcement_is_refused_not_read_as_an_asset(question) -> None:
+    understood = read(question)
+    assert understood.reading is None and understood.unknown is None
+    assert "not economic announcements or calendar events" in understood.message()

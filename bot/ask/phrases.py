@@ -134,6 +134,16 @@ REFUSALS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (
         re.compile(
+            r"\brates? (cut|cuts|hike|hikes)\b|\b(cut|cuts|cutting|hike|hikes|hiked|hiking"
+            r"|raised|raises|raising) (interest )?rates\b|\bfomc\b|\bcpi\b|\bjobs report\b"
+            r"|\bnon-?farm\b|\bhalving\b|\bfed (cut|hike|decision|announcement)s?\b"
+        ),
+        "riskon can't answer that from its data: it has daily prices, not economic "
+        "announcements or calendar events (it studies events seen in prices, such as "
+        "'^VIX close > 30').",
+    ),
+    (
+        re.compile(
             r"\b(will|gonna|going to) .{0,30}\b(go up|go down|moon|pump|dump|crash|rise|fall"
             r"|hit|reach|rally|recover|bottom|top)\b(?!.*\b(after|following|when)\b)"
             r"|\bpredict\w*\b|\bforecast\w*\b|\bprice target\b|\bnext week\b|\bnext month\b"
