@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,39 @@ from bot.adapter.app import RiskonBot
 from tests.bot_harness import TOKEN, add_guilds, riskon, write_config
 from tests.discord_standin import DiscordStandin
 from tests.market_fixtures import market_folder
+from tests.netguard import netguard
 from tests.pgtest import store_target  # noqa: F401  (store cases on SQLite and PostgreSQL)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_internet(tmp_path_factory) -> Iterator[Path]:
+    """Every test, and every process a test starts, is kept off the internet (tests/netguard)."""
+    log = tmp_path_factory.mktemp("netguard") / "attempts.log"
+    log.touch()
+    saved = {k: os.environ.get(k) for k in ("PYTHONPATH", netguard.ENV_LOG)}
+    os.environ[netguard.ENV_LOG] = str(log)
+    os.environ["PYTHONPATH"] = netguard.child_pythonpath(
+        *[p for p in (saved["PYTHONPATH"] or "").split(os.pathsep) if p])
+    netguard.install()
+    netguard.guard_curl_cffi()
+    yield log
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(autouse=True)
+def _stayed_offline(_no_internet: Path) -> Iterator[None]:
+    """Fails the test that tried to reach a host other than this machine, here or in a child."""
+    before_here, before_children = len(netguard.attempts), _no_internet.stat().st_size
+    yield
+    tried = netguard.attempts[before_here:]
+    with _no_internet.open(encoding="utf-8") as children:
+        children.seek(before_children)
+        tried += [line.split(" ", 1)[1].strip() for line in children if line.strip()]
+    assert not tried, f"the test tried to reach the internet: {sorted(set(tried))}"
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ import pandas as pd
 from tests.bot_harness import ADMIN_PERMS, GENERAL, GUILD, TOKEN, add_guilds, write_config
 from tests.discord_standin import DiscordStandin
 from tests.market_fixtures import _ohlcv, write_yahoo_csv
+from tests.netguard.netguard import child_pythonpath
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,7 +44,7 @@ async def test_a_real_process_posts_an_alert_when_a_csv_file_gains_a_row(tmp_pat
         config = write_config(
             tmp_path / "c.toml", standin, store=tmp_path / "r.sqlite3", prices=prices,
             extra="[compute]\nprocesses = 0\n[alerts]\ncheck_minutes = 0.02\ngrace_hours = 48\n")
-        env = {**os.environ, "RISKON_CONFIG": str(config), "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "RISKON_CONFIG": str(config), "PYTHONPATH": child_pythonpath(ROOT)}
         env.pop("DISCORD_TOKEN", None)
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", cwd=tmp_path, env=env,

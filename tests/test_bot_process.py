@@ -17,6 +17,7 @@ from bot.store import Store
 from tests.bot_harness import GENERAL, GUILD, TOKEN, add_guilds, riskon, write_config
 from tests.discord_standin import DiscordStandin
 from tests.market_fixtures import market_folder
+from tests.netguard.netguard import child_pythonpath
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 async def start_bot(config: Path, cwd: Path, *, session: bool = False,
                     ) -> asyncio.subprocess.Process:
     """`python -m bot`; with `session`, in a process group of its own, like a terminal's job."""
-    env = {**os.environ, "RISKON_CONFIG": str(config), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "RISKON_CONFIG": str(config), "PYTHONPATH": child_pythonpath(ROOT)}
     env.pop("DISCORD_TOKEN", None)
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", cwd=cwd, env=env, start_new_session=session,

@@ -13,6 +13,7 @@ import pytest
 
 from bot.cli import main
 from tests.market_fixtures import CYCLE_DOWN, CYCLE_UP, FIRST_RECORD_STEP, market_folder
+from tests.netguard.netguard import child_pythonpath
 
 PNG = b"\x89PNG\r\n\x1a\n"
 ROOT = Path(__file__).resolve().parents[1]
@@ -175,7 +176,7 @@ def test_no_data_exits_1_with_the_reason(tmp_path, capsys) -> None:
 
 def test_real_process_exit_code_and_stderr(market, tmp_path) -> None:
     folder, _ = market
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": child_pythonpath(ROOT)}
     env.pop("RISKON_CONFIG", None)
     proc = subprocess.run(
         [
@@ -214,7 +215,7 @@ def test_real_process_exit_code_and_stderr(market, tmp_path) -> None:
 
 def test_a_closed_pipe_ends_quietly(tmp_path) -> None:
     """`riskon help ... | head`: the reader is gone before riskon writes; no traceback."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": child_pythonpath(ROOT)}
     env.pop("RISKON_CONFIG", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "help", "base", "rate"],

@@ -30,6 +30,7 @@ from bot.store import Store
 from tests.bot_harness import TOKEN
 from tests.discord_standin import DiscordStandin, text_channel
 from tests.market_fixtures import market_folder
+from tests.netguard.netguard import child_pythonpath
 from tests.pgtest import PG_URL, pg_schema
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="RISKON_TEST_POSTGRES_URL is not set")
@@ -123,7 +124,7 @@ processes = 0
 concurrency = 8
 """)
         log = self.tmp / f"{name}-{len(self.procs)}.log"
-        env = {**os.environ, "RISKON_CONFIG": str(config), "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "RISKON_CONFIG": str(config), "PYTHONPATH": child_pythonpath(ROOT)}
         env.pop("DISCORD_TOKEN", None)
         with log.open("wb") as out:
             process = await asyncio.create_subprocess_exec(

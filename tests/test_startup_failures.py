@@ -24,6 +24,7 @@ from bot.store import MIGRATIONS
 from tests.bot_harness import GUILD, add_guilds, write_config
 from tests.discord_standin import DiscordStandin
 from tests.market_fixtures import market_folder
+from tests.netguard.netguard import child_pythonpath
 from tests.test_bot_process import start_bot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,7 +78,7 @@ def one_line(err: bytes) -> str:
 
 async def run_ask(config: Path, cwd: Path, *, user: int | None = None,
                   extra_env: dict[str, str] | None = None) -> tuple[int, bytes, bytes]:
-    env = {**os.environ, "RISKON_CONFIG": str(config), "PYTHONPATH": str(ROOT),
+    env = {**os.environ, "RISKON_CONFIG": str(config), "PYTHONPATH": child_pythonpath(ROOT),
            **(extra_env or {})}
     as_user = [] if user is None else [
         "setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"

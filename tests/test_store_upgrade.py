@@ -28,6 +28,7 @@ from bot.market import barcache
 from bot.scheduling import brieflog
 from bot.settings import GuildSettingsRepo
 from bot.store import MIGRATIONS, Store
+from tests.netguard.netguard import child_pythonpath
 
 ROOT = Path(__file__).resolve().parents[1]
 GUILD = 1_234_567_890_123_456_789  # needs 64 bits
@@ -224,7 +225,7 @@ CHILD = textwrap.dedent("""
 
 async def test_processes_starting_at_once_migrate_once(store_target, tmp_path) -> None:
     go = tmp_path / "go"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": child_pythonpath(ROOT)}
     procs = [
         await asyncio.create_subprocess_exec(
             sys.executable, "-c", CHILD, store_target, str(go), env=env,
