@@ -51,6 +51,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +60,26 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from yfinance import data as yf_data  # noqa: E402
 
+from bot.cli import main as cli_main  # noqa: E402
+from bot.logs import setup_logging  # noqa: E402
+from bot.scheduling import brieflog  # noqa: E402
+from tests.bot_harness import (  # noqa: E402
+    ADMIN_PERMS,
+    GENERAL,
+    GUILD,
+    MEMBER_PERMS,
+    NO_FILES,
+    TOKEN,
+    add_guilds,
+    riskon,
+    write_config,
+)
+from tests.discord_standin import DiscordStandin, text_channel  # noqa: E402
+from tests.fake_yahoo import FakeYahoo, HangingServer, reset_yfinance  # noqa: E402
 from tests.market_fixtures import daily_crypto, market_folder, write_yahoo_csv  # noqa: E402
+from tests.standin_press import buttons, press_button, selects  # noqa: E402
 
 SORRY = "something went wrong"
 TEN_KB = "A" * 10_240
@@ -113,7 +132,6 @@ class _CurrentStderr(io.TextIOBase):
 
 
 def _route_logs_to_current_stderr() -> None:
-    from bot.logs import setup_logging
 
     setup_logging("WARNING")
     for handler in logging.getLogger().handlers:
@@ -123,18 +141,24 @@ def _route_logs_to_current_stderr() -> None:
 
 def run_cli(argv: list[str]) -> tuple[int | str, str, str]:
     """(exit code or 'exception', stdout, stderr) of `python -m bot ARGV` run in this process."""
-    from bot.cli import main
-
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
-            code: int | str = main(argv)
+            code: int | str = cli_main(argv)
         except SystemExit as exc:  # argparse's usage errors
             code = exc.code if isinstance(exc.code, int) else 1
         except BaseException:  # the point is to see what escapes
             traceback.print_exc()
             code = "exception"
     return code, out.getvalue(), err.getvalue()
+
+
+def run_cli_in(case_dir: Path, argv: list[str]) -> tuple[int | str, str, str, float]:
+    """`run_cli` from `case_dir` with its config.toml: (exit code, stdout, stderr, seconds)."""
+    with environment(RISKON_CONFIG=str(case_dir / "config.toml")), contextlib.chdir(case_dir):
+        started = time.monotonic()
+        code, out, err = run_cli(argv)
+        return code, out, err, time.monotonic() - started
 
 
 def judge_cli(code: int | str, out: str, err: str, ok: set[int]) -> tuple[bool, str]:
@@ -359,7 +383,6 @@ class SlashCase:
 
 
 def discord_cases() -> list[SlashCase]:
-    from tests.bot_harness import GENERAL, NO_FILES
 
     cases: list[SlashCase] = []
     for t in BAD_TICKERS:
@@ -426,22 +449,10 @@ def discord_cases() -> list[SlashCase]:
     cases.append(SlashCase("config time", {"time": "09:00"}))  # not a manager
     cases.append(SlashCase("brief", {}, answerable=True))  # after the watchlist cases above
     cases.append(SlashCase("config show", {}, admin=True))
-    del GENERAL
     return cases
 
 
 async def run_discord_inputs(tally: Tally, data: Path, work: Path) -> None:
-    from tests.bot_harness import (
-        ADMIN_PERMS,
-        GENERAL,
-        GUILD,
-        MEMBER_PERMS,
-        TOKEN,
-        add_guilds,
-        riskon,
-        write_config,
-    )
-    from tests.discord_standin import DiscordStandin
 
     print("bad inputs through Discord (the stand-in) ...", flush=True)
     async with DiscordStandin(token=TOKEN) as standin:
@@ -524,9 +535,6 @@ async def press_everything(tally: Tally, standin: Any, answered: list[tuple[str,
                            ) -> None:
     """Every button and select option under the public answers to awkward questions (a new
     listing, a flat or broken history), by the asker and by someone else."""
-    from tests.bot_harness import ADMIN_PERMS
-    from tests.standin_press import buttons, press_button, selects
-
     for label, asker, message in answered:
         presses: list[tuple[str, str, list[str] | None]] = [
             (name, cid, None) for name, cid in buttons(message).items()]
@@ -675,9 +683,7 @@ def run_csv_faults(tally: Tally, data: Path, work: Path) -> None:
 
 
 def run_yahoo_faults(tally: Tally, data: Path, work: Path) -> None:
-    from yfinance import data as yf_data
 
-    from tests.fake_yahoo import FakeYahoo, HangingServer, reset_yfinance
 
     print("Yahoo faults through the terminal ...", flush=True)
     good = {s: pd.read_csv(data / f"{s}.csv", index_col="Date", parse_dates=True)
@@ -715,11 +721,7 @@ def run_yahoo_faults(tally: Tally, data: Path, work: Path) -> None:
                 fake.frames["BTC-USD"] = daily_crypto(start="2012-01-01", end="2015-12-31")
                 arm(fake)
                 yf_data.new_session = fake.session  # the network edge, as tests/test_cli_outage
-                with environment(RISKON_CONFIG=str(case_dir / "config.toml")), \
-                        contextlib.chdir(case_dir):
-                    started = time.monotonic()
-                    code, out, err = run_cli(argv)
-                    took = time.monotonic() - started
+                code, out, err, took = run_cli_in(case_dir, argv)
                 clean, detail = judge_provider_cli(code, out, err, argv)
                 if clean and code == 2 and name != "Yahoo 'no data'":
                     clean, detail = False, "an upstream fault blamed on the asker: " + detail
@@ -734,18 +736,6 @@ def run_yahoo_faults(tally: Tally, data: Path, work: Path) -> None:
 async def run_yahoo_discord(tally: Tally, data: Path, work: Path) -> None:
     """The same Yahoo faults under the bot, one symbol per fault so no cache hides one; the
     network-wide ones (refused, hanging) last."""
-    from tests.bot_harness import (
-        GENERAL,
-        GUILD,
-        MEMBER_PERMS,
-        TOKEN,
-        add_guilds,
-        riskon,
-        write_config,
-    )
-    from tests.discord_standin import DiscordStandin
-    from tests.fake_yahoo import FakeYahoo, HangingServer, reset_yfinance
-
     print("Yahoo faults through Discord (the stand-in) ...", flush=True)
     good = daily_crypto(start="2012-01-01", end="2015-12-31")
     rut = pd.read_csv(data / "^RUT.csv", index_col="Date", parse_dates=True)
@@ -900,9 +890,7 @@ class FredServer:
 def run_fred_faults(tally: Tally, data: Path, work: Path) -> None:
     """The brief with prices from a healthy fake Yahoo and FRED misbehaving on 127.0.0.1
     (`--data` would read FRED from files, so the prices come over the fake network too)."""
-    from yfinance import data as yf_data
 
-    from tests.fake_yahoo import FakeYahoo, reset_yfinance
 
     print("FRED faults through the terminal's brief ...", flush=True)
     frames = {s: pd.read_csv(data / f"{s}.csv", index_col="Date", parse_dates=True)
@@ -920,11 +908,8 @@ def run_fred_faults(tally: Tally, data: Path, work: Path) -> None:
                 f'[fred]\nenabled = true\nbase_url = "{server.url}"\ntimeout = 2.0\n')
             reset_yfinance(case_dir / "yf")
             yf_data.new_session = FakeYahoo(frames).session
-            with environment(RISKON_CONFIG=str(case_dir / "config.toml")), \
-                    contextlib.chdir(case_dir):
-                started = time.monotonic()
-                code, out, err = run_cli(["ask", "brief", "--watchlist", "^RUT,BTC-USD,^VIX"])
-                took = time.monotonic() - started
+            code, out, err, took = run_cli_in(
+                case_dir, ["ask", "brief", "--watchlist", "^RUT,BTC-USD,^VIX"])
             clean, detail = judge_fred(name, code, out, err)
             if took > 30:
                 clean, detail = False, f"took {took:.0f} s: " + detail
@@ -981,11 +966,7 @@ def discord_faults() -> list[tuple[str, Callable[[Any], Any]]]:
 
 
 async def run_discord_faults(tally: Tally, data: Path, work: Path) -> None:
-    from datetime import UTC, datetime, timedelta
 
-    from bot.scheduling import brieflog
-    from tests.bot_harness import TOKEN, add_guilds, riskon, write_config
-    from tests.discord_standin import DiscordStandin, text_channel
 
     print("Discord faults on the daily brief's post ...", flush=True)
     at = datetime(2024, 6, 11, 7, 0, tzinfo=UTC)  # 08:00 in London, a Tuesday
@@ -1053,17 +1034,6 @@ async def answered(ix: Any, timeout: float = 60.0) -> None:  # noqa: ASYNC109
 
 async def run_command_faults(tally: Tally, data: Path, work: Path) -> None:
     """A question's answer while Discord fails the deferral or the answer itself."""
-    from tests.bot_harness import (
-        GENERAL,
-        GUILD,
-        MEMBER_PERMS,
-        TOKEN,
-        add_guilds,
-        riskon,
-        write_config,
-    )
-    from tests.discord_standin import DiscordStandin
-
     print("Discord faults under a question's answer ...", flush=True)
     faults: list[tuple[str, Callable[[Any], Any]]] = [
         ("answer: 429 once", lambda st: st.rate_limit(*FOLLOWUP, times=1, retry_after=0.05)),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from typing import TypeGuard
 
 import pandas as pd
 
@@ -24,7 +25,8 @@ BREAKOUT_SESSIONS = defaults.BREAKOUT_LOOKBACK
 MANAGE_SERVER = "Manage Server"  # Discord's own name for the MANAGE_GUILD permission
 
 
-def is_num(value: float | None) -> bool:
+def is_num(value: float | None) -> TypeGuard[float]:
+    """A number to show: not None and not NaN (what pandas gives for a missing value)."""
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
@@ -36,7 +38,6 @@ def pct(value: float | None, digits: int = 1, signed: bool = True) -> str:
     """
     if not is_num(value):
         return "n/a"
-    assert value is not None
     x = float(value) * 100
     for d in (digits, digits + 1):
         if round(abs(x), d) != 0:
@@ -46,12 +47,12 @@ def pct(value: float | None, digits: int = 1, signed: bool = True) -> str:
 
 def share(value: float | None) -> str:
     """A proportion as a plain percentage: 0.6 -> '60%' (never signed, never over 100%)."""
-    return "n/a" if value is None or not is_num(value) else f"{float(value) * 100:.0f}%"
+    return "n/a" if not is_num(value) else f"{float(value) * 100:.0f}%"
 
 
 def price(value: float | None) -> str:
     """A price or index level: two decimals at any size, enough decimals below 1."""
-    if value is None or not is_num(value):
+    if not is_num(value):
         return "n/a"
     v = float(value)
     if v == 0 or abs(v) >= 0.1:
@@ -65,7 +66,7 @@ def compact(value: float | None) -> str:
 
     Chart axes have no room for a price's two decimals; this is the same number shortened
     (never scientific notation, no signed zero). Non-numbers give "" (an unlabelled tick)."""
-    if value is None or not is_num(value) or not math.isfinite(float(value)):
+    if not is_num(value) or not math.isfinite(float(value)):
         return ""
     x = float(value)
     a = abs(x)
@@ -96,7 +97,7 @@ def pct_tick(value: float | None) -> str:
 
     No '+' (an axis is read by position), a decimal only where the tick needs one, no signed
     zero."""
-    if value is None or not is_num(value) or not math.isfinite(float(value)):
+    if not is_num(value) or not math.isfinite(float(value)):
         return ""
     text = f"{float(value) * 100:,.1f}".rstrip("0").rstrip(".")
     return _unsigned_zero(text) + "%"
@@ -104,7 +105,7 @@ def pct_tick(value: float | None) -> str:
 
 def corr(value: float | None) -> str:
     """A correlation as people read it: '+0.32', '-0.45', '0.00' (no signed zero)."""
-    if value is None or not is_num(value):
+    if not is_num(value):
         return "n/a"
     text = f"{float(value):+.2f}"
     return "0.00" if text in ("+0.00", "-0.00") else text
@@ -126,7 +127,7 @@ def number(value: float | int | None, digits: int = 0) -> str:
 
 def drawdown(value: float | None) -> str:
     """The worst fall below entry: '-12%', or 'none' when the window never closed below entry."""
-    if value is None or not is_num(value):
+    if not is_num(value):
         return "n/a"
     v = float(value)
     if round(v * 100) >= 0:
@@ -185,6 +186,6 @@ def age_days(last: date | datetime | pd.Timestamp, today: date | datetime | pd.T
 def json_num(value: float | None) -> float | None:
     """JSON has no NaN or Infinity (Python's json writes them, strict parsers refuse them):
     unknown or unbounded numbers become null."""
-    if value is None or not is_num(value) or not math.isfinite(value):
+    if not is_num(value) or not math.isfinite(value):
         return None
     return float(value)

@@ -21,7 +21,7 @@ from bot.adapter import views
 from bot.adapter.app import RiskonBot
 from bot.adapter.embeds import insight_embed
 from bot.adapter.options import Symbol, guild_id_of, guild_of
-from bot.adapter.poster import AlertPoster, alert_text, claim_keeper, missing_permissions
+from bot.adapter.poster import AlertPoster, alert_text, missing_permissions
 from bot.analytics.signals import parse_signal
 from bot.errors import BadInput
 from bot.insights import after_signal
@@ -131,7 +131,7 @@ class Alerts(commands.Cog):
         return self.bot.store
 
     async def cog_load(self) -> None:
-        await claim_keeper(self.bot).join(self)
+        await self.bot.claim_keeper.join(self)
         self.bot.add_dynamic_items(AlertMeButton)
         # Reloading this extension makes a new class: drop an earlier one, never show two.
         views.AFTER_EXTRAS[:] = [f for f in views.AFTER_EXTRAS
@@ -142,7 +142,7 @@ class Alerts(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.loop.cancel()
-        await claim_keeper(self.bot).leave(self)
+        await self.bot.claim_keeper.leave(self)
         self.bot.remove_dynamic_items(AlertMeButton)
         if AlertMeButton in views.AFTER_EXTRAS:
             views.AFTER_EXTRAS.remove(AlertMeButton)

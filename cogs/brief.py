@@ -12,7 +12,7 @@ from discord.ext import commands, tasks
 
 from bot.adapter.app import RiskonBot
 from bot.adapter.options import answer, cooldown
-from bot.adapter.poster import BriefPoster, claim_keeper
+from bot.adapter.poster import BriefPoster
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +35,12 @@ class Brief(commands.Cog):
         # the process's claims keep their heartbeat (`ClaimKeeper`, shared with alerts). A
         # failure (the store locked past its busy timeout) fails the load: the bot retries it
         # within [store] lock_wait_seconds or refuses to start, never runs without briefs.
-        await claim_keeper(self.bot).join(self)
+        await self.bot.claim_keeper.join(self)
         self.loop.start()
 
     async def cog_unload(self) -> None:
         self.loop.cancel()
-        await claim_keeper(self.bot).leave(self)
+        await self.bot.claim_keeper.leave(self)
 
     @tasks.loop(seconds=TICK_SECONDS)
     async def loop(self) -> None:

@@ -25,6 +25,7 @@ import discord
 import yarl
 from discord.ext import commands, tasks
 
+from bot.adapter.poster import ClaimKeeper
 from bot.adapter.tree import RiskonTree
 from bot.compute import import_answer_builders, shutdown_pools, start_pool
 from bot.config import Config
@@ -124,6 +125,8 @@ class RiskonBot(commands.AutoShardedBot):
         #: Who this bot is in the posting log: its open claims carry it, and claims of any
         #: other owner found dead are resolved, never re-posted (bot.scheduling.postlog).
         self.post_owner = new_owner()
+        #: Heartbeat of this process's claims, run while a posting cog (Brief, Alerts) is loaded.
+        self.claim_keeper = ClaimKeeper(self)
         # Opened in setup_hook, before any extension loads: the properties below are what
         # cogs read, typed as always there.
         self._store: Store | None = None

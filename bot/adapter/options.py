@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -15,6 +16,8 @@ from bot.market.symbols import SYMBOL_PATTERN, Asset, resolve, search
 
 if TYPE_CHECKING:
     from bot.adapter.app import RiskonBot
+
+log = logging.getLogger(__name__)
 
 
 class SymbolTransformer(app_commands.Transformer):
@@ -85,8 +88,31 @@ async def answer(interaction: discord.Interaction, make: Callable[[], Awaitable[
     await show_answer(interaction, embed=embed, attachments=[file] if file is not None else [])
 
 
-#: Attempts at showing an answer while Discord answers 5xx, and the waits between them.
+#: Attempts at a message while Discord answers 5xx (discord.py itself retries 500/502/504 a
+#: few times within one attempt, but gives up on a 503 at once), and the waits between them.
 SERVER_ERROR_WAITS = (1.0, 3.0)
+
+T = TypeVar("T")
+
+
+async def through_server_errors(
+    attempt: Callable[[], Awaitable[T]], files: Iterable[object] = ()
+) -> T:
+    """`attempt()` (a send or an edit), tried again on a Discord server error. Only for calls
+    that stay one message when repeated: a post with a nonce, an edit. `files` are rewound
+    before each try: a failed attempt has read them to their end."""
+    for wait in (*SERVER_ERROR_WAITS, None):
+        for file in files:
+            if isinstance(file, discord.File):
+                file.reset()
+        try:
+            return await attempt()
+        except discord.DiscordServerError as exc:
+            if wait is None:
+                raise
+            log.info("Discord answered %s; trying again in %.0f s", exc.status, wait)
+            await asyncio.sleep(wait)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 async def show_answer(
@@ -97,16 +123,7 @@ async def show_answer(
 
     An edit rather than a followup: when Discord answers 5xx after it made a followup,
     discord.py sends it again and the answer shows twice (a webhook takes no nonce); an edit
-    made twice is still one answer. So it is also tried again on a server error, which
-    discord.py gives up on at once for a 503."""
-    for wait in (*SERVER_ERROR_WAITS, None):
-        for attachment in fields.get("attachments") or ():
-            if isinstance(attachment, discord.File):
-                attachment.reset()  # a failed attempt has read the PNG to its end
-        try:
-            return await interaction.edit_original_response(**fields)
-        except discord.DiscordServerError:
-            if wait is None:
-                raise
-            await asyncio.sleep(wait)
-    raise AssertionError("unreachable")  # pragma: no cover
+    made twice is still one answer, so it is tried again on a server error."""
+    return await through_server_errors(
+        lambda: interaction.edit_original_response(**fields), fields.get("attachments") or ()
+    )

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.adapter.embeds import insight_embed
+from bot.adapter.options import through_server_errors
 from bot.analytics.signals import parse_signal
 from bot.errors import RiskonError
 from bot.scheduling import alertstore, brieflog, postlog
@@ -46,7 +47,7 @@ class ClaimKeeper:
     """This process's posting-log maintenance: the heartbeat of its open claims and the
     resolution of claims whose process died (`postlog.beat`, `postlog.resolve_dead`).
 
-    One per bot (`claim_keeper`), shared by every kind of post: it runs while any cog that
+    One per bot (`RiskonBot.claim_keeper`), shared by every kind of post: it runs while any cog that
     posts is loaded, on a task of its own, so alert claims keep their heartbeat when briefs are
     off or the Brief cog is gone (and the reverse), and a long fan-out never makes our claims
     look dead to another process. Claims are the process's, not a cog's: one beat covers both.
@@ -55,7 +56,7 @@ class ClaimKeeper:
     #: Seconds between passes (tests shorten it; the lease allows for several missed beats).
     interval: float = postlog.HEARTBEAT.total_seconds()
 
-    def __init__(self, bot: Any) -> None:
+    def __init__(self, bot: RiskonBot) -> None:
         self.bot = bot
         self.owner: str = bot.post_owner
         self.passes = 0  # loop passes completed, so a test can wait for one
@@ -93,14 +94,6 @@ class ClaimKeeper:
             except Exception:
                 log.exception("Posting log maintenance failed; the loop goes on")
             self.passes += 1
-
-
-def claim_keeper(bot: Any) -> ClaimKeeper:
-    """The bot's one `ClaimKeeper`, made on first use."""
-    keeper = getattr(bot, "claim_keeper", None)
-    if keeper is None:
-        keeper = bot.claim_keeper = ClaimKeeper(bot)
-    return keeper
 
 
 class BriefPoster:
@@ -256,11 +249,6 @@ class BriefPoster:
         return "disabled"
 
 
-#: Attempts at a post while Discord answers 5xx (discord.py itself retries 500/502/504 a few
-#: times within one attempt, but gives up on a 503 at once), and the waits between them.
-SERVER_ERROR_WAITS = (1.0, 3.0)
-
-
 def post_nonce(kind: str, key: str) -> str:
     """The same nonce for every attempt at one post (Discord takes up to 25 characters).
 
@@ -268,25 +256,6 @@ def post_nonce(kind: str, key: str) -> str:
     With `enforce_nonce` (discord.py sets it with a nonce) Discord answers a repeat within a
     few minutes with the message it already made, so retrying is safe."""
     return hashlib.sha256(f"{kind}:{key}".encode()).hexdigest()[:25]
-
-
-async def _send_surviving_5xx(
-    channel: discord.abc.Messageable, *, nonce: str, **kwargs: Any
-) -> discord.Message:
-    """`channel.send`, tried again on a Discord server error: a brief lost for the day to
-    one 503 is worse than a few seconds' wait; the nonce keeps every retry one message."""
-    for wait in (*SERVER_ERROR_WAITS, None):
-        try:
-            file = kwargs.get("file")
-            if file is not None:
-                file.reset()  # a failed attempt has read the PNG to its end
-            return await channel.send(nonce=nonce, **kwargs)
-        except discord.DiscordServerError as exc:
-            if wait is None:
-                raise
-            log.info("Discord answered %s to a post; trying again in %.0f s", exc.status, wait)
-            await asyncio.sleep(wait)
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 async def post_once(
@@ -312,9 +281,14 @@ async def post_once(
         extra: dict[str, Any] = {"file": file} if file else {}
         if content is not None:
             extra["content"] = content
-        message = await _send_surviving_5xx(
-            channel, nonce=post_nonce(kind, key), embed=embed,
-            allowed_mentions=allowed_mentions or discord.AllowedMentions.none(), **extra,
+        # A brief lost for the day to one 503 is worse than a few seconds' wait; the nonce
+        # keeps every retry one message.
+        message = await through_server_errors(
+            lambda: channel.send(
+                nonce=post_nonce(kind, key), embed=embed,
+                allowed_mentions=allowed_mentions or discord.AllowedMentions.none(), **extra,
+            ),
+            [file] if file else (),
         )
     except discord.HTTPException as exc:
         reason = pause_reason(bot, channel_id, exc)

@@ -407,7 +407,6 @@ class AthAfterButton(
             interaction,
             insight,
             after_view(query),
-            private=private,
             disabled=lambda: after_view(query, disabled=True),
         )
 
@@ -611,7 +610,7 @@ async def press_answer(
     await interaction.response.defer(ephemeral=True, thinking=True)
     insight = await make()
     await send_answer(
-        interaction, insight, view(), private=True, disabled=lambda: view(disabled=True)
+        interaction, insight, view(), disabled=lambda: view(disabled=True)
     )
 
 
@@ -620,11 +619,10 @@ async def send_answer(
     insight: Insight,
     view: ui.View,
     *,
-    private: bool = False,
     disabled: Callable[[], ui.View],
 ) -> None:
-    """Answer a deferral with the answer and its buttons; disable them at the timeout.
-    `private` must be what the deferral was: the answer takes the deferral's place."""
+    """Answer a deferral with the answer and its buttons; disable them at the timeout. The
+    answer takes the deferral's place, so it is as private or public as the deferral was."""
     embed, file = insight_embed(insight)
     message = await show_answer(
         interaction, embed=embed, view=view, attachments=[file] if file is not None else []
